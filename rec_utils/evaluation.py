@@ -1,0 +1,70 @@
+"""Full-ranking evaluation over every item, the same for every model (DESIGN.md protocol)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+import torch
+
+from rec_utils.metrics import DEFAULT_KS, mean_metrics, metrics_from_ranks, pessimistic_ranks
+from rec_utils.preprocessing import EvalCases
+
+
+class Scorer(Protocol):
+    """What the evaluation needs from a model: a score for every item id (column 0 = padding)."""
+
+    def score_all(self, users: torch.Tensor, inputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Scores ``[batch, n_items + 1]`` for the cases' users and right-padded input sequences."""
+        ...
+
+
+@dataclass
+class EvaluationResult:
+    """Mean metrics over the cases, and each case's rank for per-user analyses."""
+
+    metrics: dict[str, float]
+    ranks: np.ndarray
+
+
+def mask_seen_items(scores: torch.Tensor, cases: EvalCases, start: int, stop: int) -> None:
+    """Set to ``-inf``, in place, every item each case's user saw before its target."""
+    indptr = cases.seen_indptr
+    counts = torch.from_numpy(np.diff(indptr[start:stop + 1]))
+    rows = torch.repeat_interleave(torch.arange(stop - start), counts)
+    cols = torch.from_numpy(cases.seen_items[indptr[start]:indptr[stop]])
+    scores[rows, cols.to(scores.device)] = float("-inf")
+
+
+def rank_cases(model: Scorer, cases: EvalCases, mask_seen: bool, batch_size: int = 1024,
+               device: torch.device | str = "cpu") -> np.ndarray:
+    """Pessimistic 1-based rank of every case's target among all items (padding never ranked)."""
+    was_training = getattr(model, "training", False)
+    if hasattr(model, "eval"):
+        model.eval()
+    ranks = []
+    try:
+        with torch.no_grad():
+            for start in range(0, len(cases), batch_size):
+                stop = min(start + batch_size, len(cases))
+                users = torch.from_numpy(cases.users[start:stop]).to(device)
+                inputs = torch.from_numpy(cases.inputs[start:stop]).to(device)
+                lengths = torch.from_numpy(cases.lengths[start:stop]).to(device)
+                scores = model.score_all(users, inputs, lengths).float().clone()
+                scores[:, 0] = float("-inf")
+                if mask_seen:
+                    mask_seen_items(scores, cases, start, stop)
+                targets = torch.from_numpy(cases.targets[start:stop]).to(device)
+                ranks.append(pessimistic_ranks(scores, targets).cpu())
+    finally:
+        if was_training and hasattr(model, "train"):
+            model.train()
+    return torch.cat(ranks).numpy() if ranks else np.zeros(0, dtype=np.int64)
+
+
+def evaluate(model: Scorer, cases: EvalCases, mask_seen: bool, ks: Sequence[int] = DEFAULT_KS,
+             batch_size: int = 1024, device: torch.device | str = "cpu") -> EvaluationResult:
+    """HR, NDCG, MRR and Precision at every K, by full ranking of every item."""
+    ranks = rank_cases(model, cases, mask_seen, batch_size, device)
+    metrics = mean_metrics(metrics_from_ranks(torch.from_numpy(ranks), ks))
+    return EvaluationResult(metrics=metrics, ranks=ranks)

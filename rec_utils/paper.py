@@ -1,0 +1,23 @@
+"""Numbers the paper reports (as they survive in its text; see shared/paper/PAPER_NOTES.md).
+
+Reference values to print beside ours, never results of this workbook. The paper's protocol
+(split, candidates, tie handling, seen-item masking) is unstated, so they are not like-for-like.
+"""
+from __future__ import annotations
+
+PAPER_SOURCE = ("Personalized Recommendation System Using Deep Learning with Bayesian Personalized Ranking, "
+                "Computers, Materials & Continua 86(3), 2026, doi 10.32604/cmc.2025.071192")
+
+# Test metrics of LSTM-Attention-BPR; only K = 100 survives for MovieLens (abstract / Section 6).
+PAPER_REPORTED: dict[str, dict[str, float]] = {
+    "ml-100k": {"HR@100": 0.6763, "NDCG@100": 0.1892, "MRR@100": 0.0796, "Precision@100": 0.0068},
+    "ml-1m": {"HR@100": 0.6826, "NDCG@100": 0.1920, "MRR@100": 0.0813, "Precision@100": 0.0068},
+    "lastfm-1k": {"HR@10": 0.5260, "HR@50": 0.6536, "NDCG@10": 0.3009, "NDCG@50": 0.3263,
+                  "Precision@10": 0.0263, "Precision@50": 0.0130,
+                  "HR@100": 0.7937, "NDCG@100": 0.3701, "MRR@100": 0.2756, "Precision@100": 0.0078},
+}
+
+
+def reported(dataset: str) -> dict[str, float]:
+    """The paper's reported test metrics for ``dataset`` (empty when the paper has none)."""
+    return dict(PAPER_REPORTED.get(dataset, {}))

@@ -1,0 +1,126 @@
+"""Figures of the workbook; every function returns the figure and can save it atomically."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from rec_utils.datasets import RawDataset
+from rec_utils.exploration import genre_counts, item_popularity, sequence_lengths
+
+sns.set_theme(style="whitegrid", context="notebook")
+
+
+def save_figure(fig: plt.Figure, path: Path, dpi: int = 150) -> Path:
+    """Save a figure as PNG through a temporary file (an interrupted save leaves no half file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
+    os.close(fd)
+    fig.savefig(tmp, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    os.replace(tmp, path)
+    return path
+
+
+def plot_distributions(raw: RawDataset) -> plt.Figure:
+    """Events per user (histogram) and item popularity (long tail, log scale)."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    lengths = sequence_lengths(raw)
+    axes[0].hist(lengths, bins=50, color="C0")
+    axes[0].set(xlabel="events per user", ylabel="users", title=f"{raw.name}: sequence lengths")
+    popularity = item_popularity(raw).to_numpy()
+    axes[1].plot(np.arange(1, len(popularity) + 1), popularity, color="C1")
+    axes[1].set(xscale="log", yscale="log", xlabel="item rank by popularity", ylabel="events",
+                title=f"{raw.name}: item popularity (long tail)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_activity_over_time(raw: RawDataset) -> plt.Figure:
+    """Events per month."""
+    months = pd.to_datetime(raw.interactions["timestamp"], unit="s").dt.to_period("M")
+    counts = months.value_counts().sort_index()
+    fig, ax = plt.subplots(figsize=(10, 3.5))
+    ax.bar(counts.index.astype(str), counts.to_numpy(), color="C2")
+    ax.set(xlabel="month", ylabel="events", title=f"{raw.name}: events per month")
+    ax.tick_params(axis="x", rotation=45)
+    fig.tight_layout()
+    return fig
+
+
+def plot_demographics(raw: RawDataset) -> plt.Figure:
+    """Age histogram and a bar chart per categorical demographic field."""
+    fields = raw.user_feature_columns
+    fig, axes = plt.subplots(1, len(fields), figsize=(5.5 * len(fields), 6), squeeze=False)
+    for ax, field in zip(axes[0], fields):
+        values = raw.users[field]
+        if field == "age":
+            ax.hist(values.dropna(), bins=30, color="C0")
+            ax.set(xlabel="age (years)", ylabel="users")
+        else:
+            counts = values.fillna("unknown").astype(str).value_counts()
+            ax.barh(counts.index[::-1], counts.to_numpy()[::-1], color="C4")
+            ax.set(xlabel="users")
+        ax.set_title(f"{field}")
+    fig.suptitle(f"{raw.name}: user demographics")
+    fig.tight_layout()
+    return fig
+
+
+def plot_genres(raw: RawDataset) -> plt.Figure:
+    """Events and items per genre."""
+    table = genre_counts(raw)
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.bar(table["genre"], table["events"], color="C5")
+    ax.set(ylabel="events on items of the genre", title=f"{raw.name}: genres (an item can have several)")
+    ax.tick_params(axis="x", rotation=60)
+    fig.tight_layout()
+    return fig
+
+
+def plot_training_curves(histories: Sequence[pd.DataFrame], seeds: Sequence[int], best_epochs: Sequence[int],
+                         title: str) -> plt.Figure:
+    """The paper's Figure 2: BPR loss and pairwise accuracy, train and validation, per epoch.
+
+    A third panel shows the validation HR@10 and NDCG@10 that early stopping watches; the dotted
+    line marks each seed's kept (best-validation) epoch.
+    """
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    for n, (history, seed, best) in enumerate(zip(histories, seeds, best_epochs)):
+        alpha, label = (1.0, f" (seed {seed})") if n == 0 else (0.35, None)
+        def lab(text: str) -> str | None:
+            return text + label if label else None
+        axes[0].plot(history["epoch"], history["train_loss"], color="C0", alpha=alpha, label=lab("train"))
+        axes[0].plot(history["epoch"], history["valid_loss"], color="C1", alpha=alpha, label=lab("validation"))
+        axes[1].plot(history["epoch"], history["train_accuracy"], color="C0", alpha=alpha, label=lab("train"))
+        axes[1].plot(history["epoch"], history["valid_accuracy"], color="C1", alpha=alpha, label=lab("validation"))
+        axes[2].plot(history["epoch"], history["valid_HR@10"], color="C2", alpha=alpha, label=lab("HR@10"))
+        axes[2].plot(history["epoch"], history["valid_NDCG@10"], color="C3", alpha=alpha, label=lab("NDCG@10"))
+        for ax in axes:
+            ax.axvline(best, color="grey", linestyle=":", alpha=alpha)
+    axes[0].set(xlabel="epoch", ylabel="BPR loss", title="loss")
+    axes[1].set(xlabel="epoch", ylabel="pairwise accuracy (s_pos > s_neg)", title="accuracy")
+    axes[2].set(xlabel="epoch", ylabel="validation metric (full ranking)", title="validation ranking")
+    for ax in axes:
+        ax.legend()
+    if len(histories) > 1:
+        fig.text(0.5, -0.02, f"faint lines: seeds {list(seeds[1:])}; dotted: kept epoch", ha="center")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_attention(items: Sequence[str], weights: np.ndarray, title: str) -> plt.Figure:
+    """Attention weights over a user's input sequence (oldest at the top)."""
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(items) + 1.2))
+    sns.heatmap(np.asarray(weights).reshape(-1, 1), annot=True, fmt=".2f", cmap="Blues", cbar=False,
+                yticklabels=list(items), xticklabels=["attention"], ax=ax, vmin=0, vmax=max(1e-9, float(np.max(weights))))
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,48 @@
+"""Tables for the notebooks and the README: seed summaries, Table 1, Markdown rendering."""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from rec_utils.metrics import DEFAULT_KS, metric_names
+
+
+def summarise_seeds(per_seed: Sequence[Mapping[str, float]]) -> pd.DataFrame:
+    """Mean and sample standard deviation (0 for one seed) of each metric over seeds."""
+    frame = pd.DataFrame(list(per_seed))
+    return pd.DataFrame({"mean": frame.mean(), "std": frame.std(ddof=1).fillna(0.0) if len(frame) > 1 else 0.0,
+                         "seeds": len(frame)})
+
+
+def table1(ours_per_seed: Sequence[Mapping[str, float]], baseline: Mapping[str, float],
+           paper: Mapping[str, float], ks: Sequence[int] = DEFAULT_KS,
+           ours_label: str = "LSTM-Attention-BPR (ours)", baseline_label: str = "Popularity") -> pd.DataFrame:
+    """Table 1: one row per metric@K; ours (mean, std over seeds), the baseline, the paper's number."""
+    summary = summarise_seeds(ours_per_seed)
+    rows = []
+    for name in metric_names(ks):
+        metric, k = name.split("@")
+        rows.append({"metric": metric, "K": int(k), f"{ours_label} mean": summary.loc[name, "mean"],
+                     f"{ours_label} std": summary.loc[name, "std"], baseline_label: baseline[name],
+                     "paper (reported)": paper.get(name, np.nan)})
+    return pd.DataFrame(rows)
+
+
+def format_table1(table: pd.DataFrame) -> pd.DataFrame:
+    """Table 1 as strings, ``mean ± std`` for ours, ``–`` where the paper gives no number."""
+    ours = [c for c in table.columns if c.endswith(" mean")][0].removesuffix(" mean")
+    out = pd.DataFrame({"metric": table["metric"] + "@" + table["K"].astype(str)})
+    out[ours] = [f"{m:.4f} ± {s:.4f}" for m, s in zip(table[f"{ours} mean"], table[f"{ours} std"])]
+    for column in table.columns[4:]:
+        out[column] = [("–" if pd.isna(v) else f"{v:.4f}") for v in table[column]]
+    return out
+
+
+def to_markdown(frame: pd.DataFrame) -> str:
+    """A GitHub Markdown table of a frame's values as printed."""
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    body = ["| " + " | ".join(map(str, row)) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *body]) + "\n"

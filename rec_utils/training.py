@@ -1,0 +1,188 @@
+"""Training with the BPR objective: one sampled negative per positive, early stopping on validation.
+
+Per epoch the history records train and validation BPR loss, train and validation pairwise
+accuracy (share of (positive, negative) pairs with the positive scored higher), validation HR@10
+and NDCG@10 by full ranking, and the seconds spent training and evaluating. Train loss and
+accuracy are running means over the epoch's batches (dropout on); validation loss and accuracy use
+one fixed negative per validation case, drawn once per run, in evaluation mode.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from rec_utils.evaluation import evaluate
+from rec_utils.preprocessing import ProcessedData, Windows
+
+OPTIMIZERS = {
+    "adam": lambda params, cfg: torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay),
+    "sgd": lambda params, cfg: torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay),
+    "rmsprop": lambda params, cfg: torch.optim.RMSprop(params, lr=cfg.lr, weight_decay=cfg.weight_decay),
+    "adagrad": lambda params, cfg: torch.optim.Adagrad(params, lr=cfg.lr, weight_decay=cfg.weight_decay),
+}
+
+
+@dataclass
+class TrainConfig:
+    """Training settings; the defaults are the paper's (Section 5)."""
+
+    epochs: int = 100
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 1e-5
+    momentum: float = 0.9
+    grad_clip: float = 5.0
+    patience: int = 10
+    optimizer: str = "adam"
+    seed: int = 0
+    mask_seen: bool = True
+    eval_batch_size: int = 1024
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {self.optimizer!r}")
+        for name in ("epochs", "batch_size", "patience"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+
+@dataclass
+class TrainResult:
+    """The per-epoch history and where the kept (best-validation) checkpoint came from."""
+
+    history: pd.DataFrame
+    best_epoch: int
+    best_valid_ndcg10: float
+    train_seconds: float
+    stopped_early: bool
+    interrupted: bool
+    config: dict
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and PyTorch so that the same seed gives the same run."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def resolve_device(name: str) -> str:
+    """``"cpu"`` or ``"cuda"``; asking for CUDA where there is none falls back to the CPU with a message."""
+    if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
+        raise ValueError(f"DEVICE must be 'cpu' or 'cuda', got {name!r}")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        print(f"DEVICE={name!r} requested but CUDA is not available: using the CPU")
+        return "cpu"
+    return name
+
+
+def save_checkpoint(model: nn.Module, path: Path, metadata: dict) -> Path:
+    """Save the model's weights with ``metadata`` through a temporary file, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save({"state_dict": model.state_dict(), "metadata": metadata}, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def sample_negatives(positives: torch.Tensor, n_items: int, generator: torch.Generator) -> torch.Tensor:
+    """One item per positive, uniform over the ids 1..n_items other than the positive itself."""
+    negatives = torch.randint(1, n_items, positives.shape, generator=generator)
+    return negatives + (negatives >= positives).long()
+
+
+def bpr_loss_and_accuracy(pos_scores: torch.Tensor, neg_scores: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean ``-log sigmoid(s_pos - s_neg)`` and the share of pairs with ``s_pos > s_neg``."""
+    diff = pos_scores - neg_scores
+    return -nn.functional.logsigmoid(diff).mean(), (diff > 0).float().mean()
+
+
+def _tensors(windows: Windows, device: str) -> tuple[torch.Tensor, ...]:
+    return tuple(torch.from_numpy(a).to(device) for a in (windows.users, windows.inputs, windows.lengths, windows.targets))
+
+
+def train_bpr(model: nn.Module, data: ProcessedData, config: TrainConfig, progress: bool = True) -> TrainResult:
+    """Train ``model`` (which provides ``score_pairs``) and leave it holding its best-validation weights.
+
+    Early stopping: training stops after ``patience`` epochs without a better validation NDCG@10.
+    Ctrl-C (KeyboardInterrupt) stops after the current batch; the best weights so far are kept.
+    """
+    device = config.device
+    model.to(device)
+    generator = torch.Generator().manual_seed(config.seed)
+    users, inputs, lengths, targets = _tensors(data.train, device)
+    v_users, v_inputs, v_lengths, v_targets = _tensors(data.valid, device)
+    v_negatives = sample_negatives(v_targets.cpu(), data.n_items, generator).to(device)
+    optimizer = OPTIMIZERS[config.optimizer](model.parameters(), config)
+
+    rows: list[dict] = []
+    best_ndcg, best_epoch, best_state, wait = -1.0, 0, None, 0
+    stopped_early = interrupted = False
+    started = time.perf_counter()
+    bar = tqdm(range(1, config.epochs + 1), desc=f"training {getattr(model, 'name', 'model')}",
+               unit="epoch", disable=not progress)
+    try:
+        for epoch in bar:
+            model.train()
+            t0 = time.perf_counter()
+            order = torch.randperm(len(targets), generator=generator).to(device)
+            loss_sum = acc_sum = 0.0
+            for start in range(0, len(order), config.batch_size):
+                idx = order[start:start + config.batch_size]
+                pos = targets[idx]
+                neg = sample_negatives(pos.cpu(), data.n_items, generator).to(device)
+                scores = model.score_pairs(users[idx], inputs[idx], lengths[idx], torch.stack([pos, neg], dim=1))
+                loss, acc = bpr_loss_and_accuracy(scores[:, 0], scores[:, 1])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.grad_clip > 0:
+                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                optimizer.step()
+                loss_sum += loss.item() * len(idx)
+                acc_sum += acc.item() * len(idx)
+            train_seconds = time.perf_counter() - t0
+
+            t1 = time.perf_counter()
+            model.eval()
+            with torch.no_grad():
+                v_scores = model.score_pairs(v_users, v_inputs, v_lengths, torch.stack([v_targets, v_negatives], dim=1))
+                v_loss, v_acc = bpr_loss_and_accuracy(v_scores[:, 0], v_scores[:, 1])
+            ranking = evaluate(model, data.valid, config.mask_seen, ks=(10,), batch_size=config.eval_batch_size,
+                               device=device).metrics
+            rows.append({
+                "epoch": epoch, "train_loss": loss_sum / len(order), "train_accuracy": acc_sum / len(order),
+                "valid_loss": float(v_loss), "valid_accuracy": float(v_acc),
+                "valid_HR@10": ranking["HR@10"], "valid_NDCG@10": ranking["NDCG@10"],
+                "train_seconds": train_seconds, "eval_seconds": time.perf_counter() - t1,
+            })
+            bar.set_postfix(loss=f"{rows[-1]['train_loss']:.4f}", val_ndcg10=f"{ranking['NDCG@10']:.4f}")
+            if ranking["NDCG@10"] > best_ndcg:
+                best_ndcg, best_epoch, wait = ranking["NDCG@10"], epoch, 0
+                best_state = copy.deepcopy(model.state_dict())
+            else:
+                wait += 1
+                if wait >= config.patience:
+                    stopped_early = True
+                    break
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return TrainResult(history=pd.DataFrame(rows), best_epoch=best_epoch, best_valid_ndcg10=best_ndcg,
+                       train_seconds=time.perf_counter() - started, stopped_early=stopped_early,
+                       interrupted=interrupted, config=asdict(config))

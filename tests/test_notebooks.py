@@ -1,0 +1,80 @@
+"""Every notebook, executed by papermill with small parameters on the real data; the numbers it recorded.
+
+Outputs go to a temporary folder (``OUTPUT_ROOT``), never over the committed results.
+"""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rec_utils import paths
+from rec_utils.results import load_results
+from rec_utils.workbook import notebooks, run
+
+SMOKE = yaml.safe_load((paths.REPO_ROOT / "params" / "smoke.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("workbook")
+    params = {**SMOKE, "OUTPUT_ROOT": str(root)}
+    summary = run("ml-100k", params, output_root=root)
+    assert set(summary["notebooks_seconds"]) == {nb.stem for nb in notebooks()}
+    return root
+
+
+def test_every_notebook_has_a_parameters_cell_and_no_outputs():
+    import nbformat
+    for path in notebooks():
+        nb = nbformat.read(path, as_version=4)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, f"{path.name}: expected one cell tagged 'parameters'"
+        assert "DATASET" in tagged[0].source and "OUTPUT_ROOT" in tagged[0].source
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), f"{path.name} has outputs"
+
+
+def test_01_records_real_counts(smoke_run):
+    stats = load_results("ml-100k", "01_dataset_exploration", smoke_run)["statistics"]
+    assert (stats["users"], stats["items"], stats["interactions"]) == (943, 1682, 100_000)
+    assert stats["density"] == pytest.approx(100_000 / (943 * 1682))
+    assert stats["duplicate_user_item_pairs"] == 0
+    assert (smoke_run / "figures" / "ml-100k" / "fig_data_distributions.png").stat().st_size > 10_000
+
+
+def test_02_records_split_and_no_leakage(smoke_run):
+    recorded = load_results("ml-100k", "02_preprocessing", smoke_run)
+    assert recorded["split"]["train windows (targets)"] == 97_171
+    assert recorded["split"]["validation cases"] == recorded["split"]["test cases"] == 943
+    assert all(v == 0 for v in recorded["leakage"].values())
+
+
+def test_03_records_model_and_padding_invariance(smoke_run):
+    recorded = load_results("ml-100k", "03_model_definition", smoke_run)
+    assert recorded["total_parameters"] == 908_992
+    assert recorded["padding_max_abs_difference"] < 1e-5
+    assert recorded["stage_shapes"]["scores (all items)"] == [4, 1683]
+    assert sum(recorded["attention_trained"]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_04_records_table1_above_popularity(smoke_run):
+    recorded = load_results("ml-100k", "04_training_curves", smoke_run)
+    assert [r["epochs_run"] for r in recorded["runs"]] == [2]
+    ours, pop = recorded["test_mean"], recorded["popularity_test"]
+    assert len(ours) == 16 and ours["Precision@10"] == pytest.approx(ours["HR@10"] / 10)
+    assert ours["NDCG@10"] > pop["NDCG@10"] and ours["HR@10"] > pop["HR@10"]
+    for k in (10, 20, 50, 100):
+        assert ours[f"HR@{k}"] >= ours[f"NDCG@{k}"] >= ours[f"MRR@{k}"]
+    results = smoke_run / "results" / "ml-100k"
+    assert (results / "table1.csv").read_text().count("\n") == 17
+    assert (smoke_run / "figures" / "ml-100k" / "fig2_training_curves.png").is_file()
+    assert (smoke_run / "reports" / "ml-100k" / "04_training_curves.ipynb").is_file()
+
+
+def test_manifest_records_provenance(smoke_run):
+    import json
+    manifest = json.loads((smoke_run / "results" / "ml-100k" / "manifest.json").read_text())
+    assert set(manifest["notebooks"]) == {nb.stem for nb in notebooks()}
+    prov = manifest["notebooks"]["04_training_curves"]
+    assert prov["parameters"]["EPOCHS"] == 2 and prov["packages"]["torch"].startswith("2.13.0")
+    assert prov["data_checksums"]["u.data"].startswith("06416e59")
+    assert manifest["main_run"]["wall_seconds"] > 0
