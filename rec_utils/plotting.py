@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -109,6 +110,7 @@ def plot_training_curves(histories: Sequence[pd.DataFrame], seeds: Sequence[int]
     axes[2].set(xlabel="epoch", ylabel="validation metric (full ranking)", title="validation ranking")
     for ax in axes:
         ax.legend()
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if len(histories) > 1:
         fig.text(0.5, -0.02, f"faint lines: seeds {list(seeds[1:])}; dotted: kept epoch", ha="center")
     fig.suptitle(title)

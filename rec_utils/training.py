@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from rec_utils.evaluation import evaluate
 from rec_utils.preprocessing import ProcessedData, Windows
