@@ -31,9 +31,9 @@ def mask_seen_items(scores: torch.Tensor, cases: EvalCases, start: int, stop: in
     """Set to ``-inf``, in place, every item each case's user saw before its target."""
     indptr = cases.seen_indptr
     counts = torch.from_numpy(np.diff(indptr[start:stop + 1]))
-    rows = torch.repeat_interleave(torch.arange(stop - start), counts)
-    cols = torch.from_numpy(cases.seen_items[indptr[start]:indptr[stop]])
-    scores[rows, cols.to(scores.device)] = float("-inf")
+    rows = torch.repeat_interleave(torch.arange(stop - start), counts).to(scores.device)
+    cols = torch.from_numpy(cases.seen_items[indptr[start]:indptr[stop]]).to(scores.device)
+    scores[rows, cols] = float("-inf")
 
 
 def rank_cases(model: Scorer, cases: EvalCases, mask_seen: bool, batch_size: int = 1024,

@@ -25,6 +25,7 @@ def save_figure(fig: plt.Figure, path: Path, dpi: int = 150) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
     os.close(fd)
     fig.savefig(tmp, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
     return path
 

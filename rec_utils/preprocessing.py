@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from rec_utils import paths
-from rec_utils.datasets import RawDataset
+from rec_utils.datasets import RawDataset, UserFeature
 
 PREPROCESSING_VERSION = 1
 
@@ -118,50 +118,68 @@ class ProcessedData:
 
 
 # --------------------------------------------------------------------------- features
-def encode_user_features(users: pd.DataFrame, params: PreprocessParams) -> tuple[pd.DataFrame, dict]:
-    """Paper encoding of MovieLens demographics; returns the encoded frame and a report."""
+MISSING_POLICY_TEXT = {"mean": "the mean", "most_frequent": "the most frequent value",
+                       "unknown": "an explicit 'unknown' code", "error": "an error"}
+
+
+def encode_user_features(users: pd.DataFrame, features: list[UserFeature],
+                         params: PreprocessParams) -> tuple[pd.DataFrame, list[int], dict]:
+    """Encode each demographic field to codes ``0..cardinality-1``; ``cardinality`` means "unknown".
+
+    Returns the codes (one column per field, plus ``age_scaled``), the cardinalities, and a report of
+    every value imputed, clipped or set to unknown.
+    """
     out = users[["user"]].copy()
-    report: dict = {}
-    age = users["age"].astype(float)
-    report["age_missing_imputed"] = int(age.isna().sum())
-    report["age_mean"] = float(age.mean())
-    age = age.fillna(age.mean())
-    report["age_clipped_low"] = int((age < params.age_min).sum())
-    report["age_clipped_high"] = int((age > params.age_max).sum())
-    age = age.clip(params.age_min, params.age_max)
-    out["age_scaled"] = (age - params.age_min) / (params.age_max - params.age_min)
-    out["age"] = np.minimum((out["age_scaled"] * params.age_bins).astype(int), params.age_bins - 1)
-
-    gender = users["gender"].astype(str).str.strip().str.upper()
-    bad = ~gender.isin(["F", "M"])
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ValueError(f"user {users['user'].iloc[i]}: gender must be 'F' or 'M', got {users['gender'].iloc[i]!r}")
-    out["gender"] = (gender == "M").astype(int)
-
-    occupation = users["occupation"].astype(str).str.strip()
-    missing = occupation.eq("") | users["occupation"].isna()
-    report["occupation_missing_imputed"] = int(missing.sum())
-    if missing.any():
-        occupation = occupation.mask(missing, occupation[~missing].mode().iloc[0])
-    classes = sorted(occupation.unique())
-    out["occupation"] = occupation.map({c: i for i, c in enumerate(classes)}).astype(int)
-    encoders = {
-        "gender": ["female", "male"],
-        "age": [f"{params.age_min + b * (params.age_max - params.age_min) / params.age_bins:g}-"
-                f"{params.age_min + (b + 1) * (params.age_max - params.age_min) / params.age_bins:g}"
-                for b in range(params.age_bins)],
-        "occupation": classes,
-    }
-    report["encoders"] = encoders
-    return out, report
+    cards: list[int] = []
+    report: dict = {"encoders": {}}
+    for feature in features:
+        values = users[feature.name]
+        text = values.astype("string").str.strip()
+        missing = pd.Series((values.isna() | text.fillna("").eq("")).to_numpy(dtype=bool), index=users.index)
+        report[f"{feature.name}_missing"] = int(missing.sum())
+        if missing.any() and feature.missing == "error":
+            i = int(np.flatnonzero(missing.to_numpy())[0])
+            raise ValueError(f"user {users['user'].iloc[i]}: {feature.name} is missing")
+        if feature.kind == "age":
+            age = pd.to_numeric(values, errors="raise").astype(float)
+            if feature.missing == "mean":
+                report["age_mean"] = float(age.mean())
+                age = age.fillna(age.mean())
+            report["age_clipped_low"] = int((age < params.age_min).sum())
+            report["age_clipped_high"] = int((age > params.age_max).sum())
+            scaled = (age.clip(params.age_min, params.age_max) - params.age_min) / (params.age_max - params.age_min)
+            out["age_scaled"] = scaled
+            codes = np.minimum((scaled.fillna(0) * params.age_bins).astype(int), params.age_bins - 1)
+            codes = codes.where(scaled.notna(), params.age_bins)
+            width = (params.age_max - params.age_min) / params.age_bins
+            classes = [f"{params.age_min + b * width:g}-{params.age_min + (b + 1) * width:g}" for b in range(params.age_bins)]
+        elif feature.kind == "gender":
+            upper = text.str.upper()
+            bad = ~missing & ~upper.isin(["F", "M"])
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise ValueError(f"user {users['user'].iloc[i]}: gender must be 'F' or 'M', got {values.iloc[i]!r}")
+            codes = pd.Series(np.where(missing, 2, upper.eq("M").fillna(False).to_numpy(dtype=bool)), index=users.index)
+            classes = ["female", "male"]
+        else:
+            if feature.missing == "most_frequent" and missing.any():
+                text = text.mask(missing, text[~missing].mode().iloc[0])
+                missing = pd.Series(False, index=missing.index)
+            classes = sorted(text[~missing].unique())
+            codes = text.map({c: i for i, c in enumerate(classes)}).where(~missing, len(classes)).astype(int)
+        out[feature.name] = codes.astype(int).to_numpy()
+        cards.append(len(classes))
+        report["encoders"][feature.name] = classes
+        report[f"{feature.name}_missing_policy"] = MISSING_POLICY_TEXT[feature.missing]
+    return out, cards, report
 
 
 def encode_genres(items: pd.DataFrame, genre_names: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Multi-hot genre matrix and primary genre (first flag set; -1 when none) per item row."""
-    multi_hot = items[[f"genre_{g}" for g in genre_names]].to_numpy(dtype=np.float32)
-    has_any = multi_hot.any(axis=1)
-    primary = np.where(has_any, multi_hot.argmax(axis=1), -1)
+    multi_hot = items[[f"genre_{g}" for g in genre_names]].to_numpy(dtype=np.float32).reshape(len(items), len(genre_names))
+    if not genre_names:
+        return multi_hot, np.full(len(items), -1)
+    primary = np.where(multi_hot.any(axis=1), multi_hot.argmax(axis=1), -1)
     return multi_hot, primary
 
 
@@ -223,9 +241,8 @@ def preprocess(raw: RawDataset, params: PreprocessParams = PreprocessParams()) -
     test = _eval_cases(items_flat, users_flat, user_start_of[users_flat[test_pos] - 1], test_pos, params.max_len)
 
     users = raw.users.set_index("user").loc[user_ids].reset_index()
-    encoded, report = encode_user_features(users, params)
-    names = list(raw.user_feature_columns)
-    cards = [2 if n == "gender" else params.age_bins if n == "age" else int(encoded[n].max()) + 1 for n in names]
+    encoded, cards, report = encode_user_features(users, raw.user_features, params)
+    names = raw.user_feature_columns
     user_features = np.zeros((len(user_ids) + 1, len(names)), dtype=np.int64)
     user_features[0] = cards  # the padding user: every field "unknown"
     user_features[1:] = encoded[names].to_numpy()
@@ -247,8 +264,9 @@ def preprocess(raw: RawDataset, params: PreprocessParams = PreprocessParams()) -
         "items_without_genre": int((primary < 0).sum()),
         "users_with_tied_last_two": int(_tied_last_two(ts_flat, counts, user_start_of)),
     })
-    users_out = users.assign(user_idx=np.arange(1, len(user_ids) + 1), age_scaled=encoded["age_scaled"].to_numpy(),
-                             **{f"{c}_code": encoded[c].to_numpy() for c in names})
+    users_out = users.assign(user_idx=np.arange(1, len(user_ids) + 1),
+                             **{f"{c}_code": encoded[c].to_numpy() for c in names},
+                             **({"age_scaled": encoded["age_scaled"].to_numpy()} if "age_scaled" in encoded else {}))
     items_out = items.assign(item_idx=np.arange(1, len(item_ids) + 1), primary_genre=primary)
     return ProcessedData(
         name=raw.name, params=params, n_users=len(user_ids), n_items=len(item_ids),
@@ -267,24 +285,27 @@ def _tied_last_two(ts_flat: np.ndarray, counts: np.ndarray, user_start: np.ndarr
 
 
 # --------------------------------------------------------------------------- leakage checks
-def leakage_report(data: ProcessedData) -> dict[str, int]:
-    """Counts that must all be zero: any validation/test event reachable from training."""
+def leakage_report(data: ProcessedData, mask_seen: bool) -> dict[str, dict[str, int]]:
+    """Checks that training never reaches a held-out event.
+
+    ``must_be_zero``: training targets at or after the user's validation position, windows longer than
+    ``max_len`` and, where seen items are masked, held-out targets among the user's earlier events (they
+    could never be ranked). ``repeats``: held-out targets the user also had earlier (legitimate
+    re-consumption where seen items are not masked).
+    """
     seq = data.sequences
     n_of_user = np.bincount(seq["user_idx"], minlength=data.n_users + 1)
     first_heldout = n_of_user[data.train.users] - 2
     evaluable = n_of_user[data.train.users] >= 3
-    train_target_after_heldout = int(((data.train.target_positions >= first_heldout) & evaluable).sum())
-    heldout = seq[seq["split"] != "train"]
-    heldout_pairs = set(zip(heldout["user_idx"].to_numpy().tolist(), heldout["item_idx"].to_numpy().tolist()))
-    train_pairs = seq[seq["split"] == "train"]
-    repeated = sum((u, i) in heldout_pairs for u, i in zip(train_pairs["user_idx"].tolist(), train_pairs["item_idx"].tolist()))
-    return {
-        "train_targets_at_or_after_validation": train_target_after_heldout,
+    must_be_zero = {
+        "train_targets_at_or_after_validation": int(((data.train.target_positions >= first_heldout) & evaluable).sum()),
         "train_windows_longer_than_max_len": int((data.train.lengths > data.params.max_len).sum()),
-        "valid_targets_in_own_train_history": _targets_in_seen(data.valid),
-        "test_targets_in_own_history": _targets_in_seen(data.test),
-        "heldout_items_also_in_user_train_events": int(repeated),
     }
+    repeats = {"valid_targets_seen_before": _targets_in_seen(data.valid),
+               "test_targets_seen_before": _targets_in_seen(data.test)}
+    if mask_seen:
+        must_be_zero.update(repeats)
+    return {"must_be_zero": must_be_zero, "repeats": repeats}
 
 
 def _targets_in_seen(cases: EvalCases) -> int:

@@ -91,7 +91,7 @@ def save_checkpoint(model: nn.Module, path: Path, metadata: dict) -> Path:
     """Save the model's weights with ``metadata`` through a temporary file, then rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.tmp")  # torch.save writes non-atomically: rename once complete
     torch.save({"state_dict": model.state_dict(), "metadata": metadata}, tmp)
     os.replace(tmp, path)
     return path

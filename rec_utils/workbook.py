@@ -81,7 +81,7 @@ def run(dataset: str, params: dict[str, Any], only: Sequence[str] | None = None,
     manifest_path = paths.results_dir(dataset, output_root) / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {"dataset": dataset}
     manifest["main_run"] = {
-        "command": " ".join(sys.argv), "parameters": params, "notebooks_seconds": timings,
+        "command": " ".join(["python -m rec_utils.workbook", *sys.argv[1:]]), "parameters": params, "notebooks_seconds": timings,
         "wall_seconds": round(time.time() - started, 1),
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "git": git_state(), "packages": package_versions(), "machine": machine_description(),

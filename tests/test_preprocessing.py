@@ -3,13 +3,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rec_utils.datasets import RawDataset
+from rec_utils.datasets import RawDataset, UserFeature
+from rec_utils.datasets.movielens import MOVIELENS_USER_FEATURES
 from rec_utils.preprocessing import PreprocessParams, build_windows, leakage_report, load_processed, preprocess
 
 GENRES = ["A", "B", "C"]
 
 
-def tiny_raw(users=None) -> RawDataset:
+def tiny_raw(users=None, features=None) -> RawDataset:
     # user 10: 5 events, two share timestamp 300 (file order must decide); user 20: 4 events; user 30: 2 events
     interactions = pd.DataFrame({
         "user":      [10, 20, 10, 10, 20, 10, 30, 20, 10, 30, 20],
@@ -22,7 +23,7 @@ def tiny_raw(users=None) -> RawDataset:
         "occupation": ["writer", "", "artist"], "zip_code": ["1", "2", "3"]})
     items = pd.DataFrame({"item": [101, 102, 103, 104, 105], "title": list("abcde"),
                           "genre_A": [1, 0, 0, 1, 0], "genre_B": [1, 1, 0, 0, 0], "genre_C": [0, 0, 0, 1, 0]})
-    return RawDataset("tiny", interactions, users, items, GENRES, ["gender", "age", "occupation"], "memory")
+    return RawDataset("tiny", interactions, users, items, GENRES, features if features is not None else list(MOVIELENS_USER_FEATURES), "memory")
 
 
 @pytest.fixture()
@@ -73,7 +74,8 @@ def test_user_features_by_hand(tiny):
     assert users["gender_code"].tolist() == [1, 0, 1]
     # missing occupation takes the most frequent value; ties resolve to the first in sorted order ("artist")
     assert users["occupation_code"].tolist() == [1, 0, 0]
-    assert tiny.report["age_missing_imputed"] == 1
+    assert tiny.report["age_missing"] == 1 and tiny.report["age_missing_policy"] == "the mean"
+    assert tiny.report["occupation_missing"] == 1
     assert tiny.report["age_clipped_low"] == 1 and tiny.report["age_clipped_high"] == 1
     assert tiny.user_features[0].tolist() == [2, 8, 2]        # padding user: each field's "unknown" code
 
@@ -82,6 +84,34 @@ def test_genres_multi_hot_and_primary(tiny):
     assert tiny.item_genres.tolist() == [[0, 0, 0], [1, 1, 0], [0, 1, 0], [0, 0, 0], [1, 0, 1], [0, 0, 0]]
     assert tiny.item_primary_genre.tolist() == [-1, 0, 1, -1, 0, -1]
     assert tiny.report["items_without_genre"] == 2
+
+
+def test_missing_values_as_explicit_unknown_codes():
+    users = pd.DataFrame({"user": [10, 20, 30], "age": [25.0, np.nan, 40.0], "gender": ["m", "", "f"],
+                          "country": ["Peru", "", "Japan"]})
+    features = [UserFeature("gender", "gender", "unknown"), UserFeature("age", "age", "unknown"),
+                UserFeature("country", "categorical", "unknown")]
+    data = preprocess(tiny_raw(users, features))
+    # unknown = the field's cardinality: gender 2, age 8 (bins), country 2 (Japan, Peru)
+    assert data.user_features[1:].tolist() == [[1, 1, 1], [2, 8, 2], [0, 3, 0]]
+    assert data.user_feature_cardinalities == [2, 8, 2]
+    assert (data.report["gender_missing"], data.report["age_missing"], data.report["country_missing"]) == (1, 1, 1)
+    assert np.isnan(data.users["age_scaled"].iloc[1])
+
+
+def test_missing_value_where_not_allowed_is_an_error():
+    users = pd.DataFrame({"user": [10, 20, 30], "age": [20.0, 30.0, 40.0], "gender": ["M", "", "F"],
+                          "occupation": ["a", "b", "c"], "zip_code": ["1", "2", "3"]})
+    with pytest.raises(ValueError, match="user 20: gender is missing"):
+        preprocess(tiny_raw(users))
+
+
+def test_no_demographics_no_genres():
+    raw = tiny_raw(pd.DataFrame({"user": [10, 20, 30]}), [])
+    raw.genre_names = []
+    data = preprocess(raw)
+    assert data.user_features.shape == (4, 0) and data.item_genres.shape == (6, 0)
+    assert len(data.train) == 4
 
 
 def test_unknown_gender_value_is_an_error():
@@ -110,7 +140,8 @@ def test_real_ml100k_split_sizes(ml100k):
 
 
 def test_no_heldout_item_reaches_training(ml100k):
-    assert all(v == 0 for v in leakage_report(ml100k).values())
+    report = leakage_report(ml100k, mask_seen=True)
+    assert all(v == 0 for v in report["must_be_zero"].values()) and len(report["must_be_zero"]) == 4
     n_events = np.bincount(ml100k.sequences["user_idx"], minlength=ml100k.n_users + 1)
     assert (ml100k.train.target_positions < n_events[ml100k.train.users] - 2).all()
     train_pairs = set(zip(ml100k.train.users.tolist(), ml100k.train.targets.tolist()))
