@@ -43,6 +43,8 @@ def dataset_statistics(raw: RawDataset) -> dict[str, float | int]:
 
 def genre_counts(raw: RawDataset) -> pd.DataFrame:
     """Per genre: how many items carry it, how many events those items got, and as primary genre."""
+    if not raw.genre_names:
+        return pd.DataFrame(columns=["genre", "items", "primary_for_items", "events"])
     flags = raw.items[[f"genre_{g}" for g in raw.genre_names]].to_numpy()
     events = raw.interactions.groupby("item").size().reindex(raw.items["item"], fill_value=0).to_numpy()
     primary = np.where(flags.any(axis=1), flags.argmax(axis=1), -1)

@@ -36,7 +36,7 @@ import pandas as pd
 from rec_utils import paths
 from rec_utils.datasets import RawDataset, UserFeature
 
-PREPROCESSING_VERSION = 1
+PREPROCESSING_VERSION = 2  # bump whenever the processed output changes: old caches are then rebuilt
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,13 @@ OPTIMIZERS = {
 
 @dataclass
 class TrainConfig:
-    """Training settings; the defaults are the paper's (Section 5)."""
+    """Training settings; the defaults are the paper's (Section 5).
 
+    ``mask_seen`` (whether validation ranking masks already-seen items) has no default: it is the
+    dataset's rule (``rec_utils.datasets.MASK_SEEN_DEFAULT``) and must be stated.
+    """
+
+    mask_seen: bool
     epochs: int = 100
     batch_size: int = 256
     lr: float = 1e-3
@@ -45,7 +50,6 @@ class TrainConfig:
     patience: int = 10
     optimizer: str = "adam"
     seed: int = 0
-    mask_seen: bool = True
     eval_batch_size: int = 1024
     device: str = "cpu"
 

@@ -93,7 +93,7 @@ def test_rating_of_unlisted_item_is_an_error(real_folder, tmp_path):
 
 def test_empty_mirror_says_where_to_put_files(tmp_path, monkeypatch):
     monkeypatch.setenv(paths.MIRROR_ENV, str(tmp_path))
-    with pytest.raises(DatasetError, match="holds neither ml-100k/ nor ml-100k.zip.*Put the official files"):
+    with pytest.raises(DatasetError, match="holds none of ml-100k, ml-100k.zip. Put the official files"):
         load_dataset("ml-100k")
 
 

@@ -107,7 +107,7 @@ def test_loss_decreases_and_beats_popularity_on_real_data(ml100k):
     data = _subset(ml100k, 30_000)
     set_seed(0)
     m = LSTMAttentionBPR.from_data(data)
-    result = train_bpr(m, data, TrainConfig(epochs=3, seed=0, patience=3), progress=False)
+    result = train_bpr(m, data, TrainConfig(mask_seen=True, epochs=3, seed=0, patience=3), progress=False)
     losses = result.history["train_loss"].tolist()
     assert losses[0] > losses[1] > losses[2]
     assert result.history["valid_loss"].iloc[-1] < result.history["valid_loss"].iloc[0]
@@ -122,7 +122,7 @@ def test_same_seed_same_history(ml100k):
     for _ in range(2):
         set_seed(7)
         m = LSTMAttentionBPR.from_data(data)
-        histories.append(train_bpr(m, data, TrainConfig(epochs=2, seed=7), progress=False).history)
+        histories.append(train_bpr(m, data, TrainConfig(mask_seen=True, epochs=2, seed=7), progress=False).history)
     columns = ["train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "valid_NDCG@10"]
     assert histories[0][columns].equals(histories[1][columns])
 
@@ -131,13 +131,13 @@ def test_early_stopping_keeps_best_epoch(ml100k):
     data = _subset(ml100k, 2_000)
     set_seed(0)
     m = LSTMAttentionBPR.from_data(data)
-    result = train_bpr(m, data, TrainConfig(epochs=10, lr=0.0, weight_decay=0.0, patience=2, seed=0), progress=False)
+    result = train_bpr(m, data, TrainConfig(mask_seen=True, epochs=10, lr=0.0, weight_decay=0.0, patience=2, seed=0), progress=False)
     # nothing changes with lr = 0 (dropout aside): epoch 1 stays best, training stops after 1 + patience epochs
     assert result.best_epoch == 1 and len(result.history) == 3 and result.stopped_early
 
 
 def test_bad_config_is_refused():
     with pytest.raises(ValueError, match="optimizer must be one of"):
-        TrainConfig(optimizer="lbfgs")
+        TrainConfig(mask_seen=True, optimizer="lbfgs")
     with pytest.raises(ValueError, match="patience must be >= 1"):
-        TrainConfig(patience=0)
+        TrainConfig(mask_seen=True, patience=0)

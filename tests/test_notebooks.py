@@ -9,7 +9,7 @@ import yaml
 
 from rec_utils import paths
 from rec_utils.results import load_results
-from rec_utils.workbook import notebooks, run
+from rec_utils.workbook import notebook_parameters, notebooks, run
 
 SMOKE = yaml.safe_load((paths.REPO_ROOT / "params" / "smoke.yaml").read_text())
 
@@ -74,6 +74,8 @@ def test_manifest_records_provenance(smoke_run):
     import json
     manifest = json.loads((smoke_run / "results" / "ml-100k" / "manifest.json").read_text())
     assert set(manifest["notebooks"]) == {nb.stem for nb in notebooks()}
+    for nb in notebooks():   # exactly the notebook's declared parameters are recorded
+        assert set(manifest["notebooks"][nb.stem]["parameters"]) == notebook_parameters(nb)
     prov = manifest["notebooks"]["04_training_curves"]
     assert prov["parameters"]["EPOCHS"] == 2 and prov["packages"]["torch"].startswith("2.13.0")
     assert prov["data_checksums"]["u.data"].startswith("06416e59")
