@@ -11,16 +11,18 @@ from pathlib import Path
 from typing import Callable
 
 from rec_utils.datasets.base import RawDataset, UserFeature
-from rec_utils.datasets.lastfm import LASTFM_2K, load_lastfm_2k
-from rec_utils.datasets.movielens import ML_100K, load_ml_100k
+from rec_utils.datasets.lastfm import LASTFM_1K, LASTFM_2K, load_lastfm_1k, load_lastfm_2k
+from rec_utils.datasets.movielens import ML_1M, ML_100K, load_ml_1m, load_ml_100k
 from rec_utils.datasets.sources import DatasetError, DatasetFormatError, OfficialSource, download_official
 
-LOADERS: dict[str, Callable[..., RawDataset]] = {"ml-100k": load_ml_100k, "lastfm-2k": load_lastfm_2k}
-OFFICIAL_SOURCES: dict[str, OfficialSource] = {"ml-100k": ML_100K, "lastfm-2k": LASTFM_2K}
+LOADERS: dict[str, Callable[..., RawDataset]] = {"ml-100k": load_ml_100k, "ml-1m": load_ml_1m,
+                                                "lastfm-2k": load_lastfm_2k, "lastfm-1k": load_lastfm_1k}
+OFFICIAL_SOURCES: dict[str, OfficialSource] = {"ml-100k": ML_100K, "ml-1m": ML_1M, "lastfm-2k": LASTFM_2K,
+                                               "lastfm-1k": LASTFM_1K}
 
 # Whether evaluation masks the items a user already interacted with (DESIGN.md): a movie is rated once,
 # so MovieLens masks them; re-listening is the norm on Last.fm, which does not.
-MASK_SEEN_DEFAULT: dict[str, bool] = {"ml-100k": True, "lastfm-2k": False}
+MASK_SEEN_DEFAULT: dict[str, bool] = {"ml-100k": True, "ml-1m": True, "lastfm-2k": False, "lastfm-1k": False}
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,13 @@ DATASET_INFO: dict[str, DatasetInfo] = {
         "occupation, and 19 genre flags per movie. Every user rated at least 20 movies.",
         "Each event is a rating from 1 to 5; every rating counts as one interaction.",
         "fig2"),
+    "ml-1m": DatasetInfo(
+        "MovieLens 1M (GroupLens, 2003)",
+        "1,000,209 ratings (1-5) by 6,040 users of 3,706 movies (3,883 listed), with timestamps, the users' "
+        "gender, age band (read as the band's lower bound in years; under 18 as 10) and occupation, and 18 "
+        "genres per movie. Every user rated at least 20 movies.",
+        "Each event is a rating from 1 to 5; every rating counts as one interaction.",
+        "fig3"),
     "lastfm-2k": DatasetInfo(
         "HetRec 2011 Last.fm-2K",
         "1,892 Last.fm users, the artists they listened to, and their tag assignments with dates. The "
@@ -49,14 +58,23 @@ DATASET_INFO: dict[str, DatasetInfo] = {
         "time information. No demographics, no genres.",
         "Each event counts the tags the user gave the artist that day; every event counts as one interaction.",
         "fig4"),
+    "lastfm-1k": DatasetInfo(
+        "Last.fm-1K (Celma, 2010)",
+        "The complete listening histories of 992 Last.fm users up to May 2009: 19,150,868 plays (scrobbles) of "
+        "tracks, each with its time to the second, artist and track names and MusicBrainz ids, and the users' "
+        "gender, age, country and sign-up date, often left empty (kept as an explicit unknown). Items are "
+        "tracks by MusicBrainz id; as in the paper, plays without a valid track id are dropped, and exact "
+        "duplicate rows are dropped too. No genres.",
+        "Each event is one play of a track; replays are frequent and every play counts as one interaction.",
+        "fig4"),
 }
 
 
-def load_dataset(name: str, path: str | Path | None = None, download: bool = True) -> RawDataset:
-    """Load a dataset by name (see ``LOADERS``) from its official files."""
+def load_dataset(name: str, path: str | Path | None = None, download: bool = True, **options) -> RawDataset:
+    """Load a dataset by name (see ``LOADERS``) from its official files; ``options`` go to its loader."""
     if name not in LOADERS:
         raise ValueError(f"unknown dataset {name!r}; available: {', '.join(sorted(LOADERS))}")
-    return LOADERS[name](path=path, download=download)
+    return LOADERS[name](path=path, download=download, **options)
 
 
 def matches_official(name: str, checksums: dict[str, str]) -> dict[str, bool]:
@@ -66,4 +84,5 @@ def matches_official(name: str, checksums: dict[str, str]) -> dict[str, bool]:
 
 
 __all__ = ["DATASET_INFO", "DatasetInfo", "RawDataset", "UserFeature", "DatasetError", "DatasetFormatError", "LOADERS", "MASK_SEEN_DEFAULT",
-           "load_dataset", "matches_official", "download_official", "ML_100K", "LASTFM_2K"]
+           "load_dataset", "matches_official", "download_official", "ML_100K", "ML_1M", "LASTFM_2K",
+           "LASTFM_1K"]

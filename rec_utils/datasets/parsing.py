@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Sequence
+from typing import BinaryIO, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -74,6 +74,62 @@ def read_delimited(raw: bytes, label: str, sep: str, columns: Sequence[str], enc
                                      f"got {frame[column].iloc[i]!r}")
         frame[column] = values.astype(np.float64)
     return frame
+
+
+def iter_delimited_blocks(stream: BinaryIO, label: str, sep: str, columns: Sequence[str], encoding: str,
+                          block_bytes: int = 64 << 20) -> Iterator[tuple[pd.DataFrame, int]]:
+    """Parse a large headerless file with a one-byte separator, a block of whole lines at a time.
+
+    Yields ``(frame, first_line)``: the block's fields as text columns named ``columns`` (an empty field is
+    ``""``) and the 1-based line number of its first row. Only ``\\n`` ends a line and quote characters are
+    ordinary text, so a title with a quote never swallows the lines after it. Every line must have exactly
+    ``len(columns)`` fields and be valid ``encoding``; else :class:`DatasetFormatError` names ``label``
+    and the line. Memory stays near one block of text, whatever the file's size.
+    """
+    first_line, rest = 1, b""
+    while True:
+        data = stream.read(block_bytes)
+        block = rest + data
+        end = block.rfind(b"\n") + 1 if data else len(block)
+        if end == 0:
+            if not data:
+                return
+            rest = block  # no line end yet: read on
+            continue
+        body, rest = block[:end], block[end:]
+        if not body.endswith(b"\n"):
+            body += b"\n"  # the last line has no line end
+        frame = _parse_block(body, label, sep, columns, encoding, first_line)
+        yield frame, first_line
+        first_line += len(frame)
+        if not data:
+            return
+
+
+def _parse_block(body: bytes, label: str, sep: str, columns: Sequence[str], encoding: str,
+                 first_line: int) -> pd.DataFrame:
+    buf = np.frombuffer(body, dtype=np.uint8)
+    line_ends = np.flatnonzero(buf == ord("\n"))
+    separators = np.searchsorted(np.flatnonzero(buf == ord(sep)), line_ends)
+    counts = np.diff(separators, prepend=0)
+    bad = np.flatnonzero(counts != len(columns) - 1)
+    if bad.size:
+        i = int(bad[0])
+        start = int(line_ends[i - 1]) + 1 if i else 0
+        text = body[start:int(line_ends[i])].decode(encoding, errors="replace")
+        raise DatasetFormatError(f"{label}, line {first_line + i}: expected {len(columns)} fields separated by "
+                                 f"{sep!r}, found {counts[i] + 1}: {text[:120]!r}")
+    try:
+        return pd.read_csv(io.BytesIO(body), sep=sep, header=None, names=list(columns), dtype=str,
+                           keep_default_na=False, quoting=csv.QUOTE_NONE, lineterminator="\n", engine="c",
+                           encoding=encoding)
+    except UnicodeDecodeError as error:
+        try:
+            body.decode(encoding)  # the parser's position is not a line: decode again to find it
+        except UnicodeDecodeError as located:
+            line = first_line + body[: located.start].count(b"\n")
+            raise DatasetFormatError(f"{label}, line {line}: not valid {encoding} text") from error
+        raise
 
 
 def require_unique(frame: pd.DataFrame, column: str, label: str, first_line: int = 1) -> None:

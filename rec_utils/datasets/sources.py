@@ -39,6 +39,9 @@ class OfficialSource:
     file_sha256: dict[str, str] = field(default_factory=dict)
     archive_md5: str | None = None
     folder_names: tuple[str, ...] = ()
+    # A smaller file accepted in place of a required one that is absent (a sample of a very large log, for
+    # development and tests); the loader reads the required file when present and reports which it read.
+    stand_ins: dict[str, str] = field(default_factory=dict)
 
 
 class SourceFiles:
@@ -124,15 +127,21 @@ def locate_dataset(name: str, source: OfficialSource, path: str | Path | None = 
     cache = paths.raw_dir(name)
     if (cache / source.archive_name).is_file():
         return _checked(SourceFiles(cache / source.archive_name), name, source)
-    if cache.is_dir() and all((cache / f).is_file() for f in source.required_files):
+    if cache.is_dir() and not _missing(SourceFiles(cache), source):
         return _checked(SourceFiles(cache), name, source)
     if not download:
         raise DatasetError(f"Dataset {name!r} not found. " + where_to_put(name, source))
     return _checked(SourceFiles(download_official(name, source)), name, source)
 
 
+def _missing(files: SourceFiles, source: OfficialSource) -> list[str]:
+    """The required files absent from ``files`` with no stand-in present either."""
+    return [f for f in source.required_files
+            if not files.exists(f) and not (f in source.stand_ins and files.exists(source.stand_ins[f]))]
+
+
 def _checked(files: SourceFiles, name: str, source: OfficialSource) -> SourceFiles:
-    missing = [f for f in source.required_files if not files.exists(f)]
+    missing = _missing(files, source)
     if missing:
         raise DatasetError(f"{files.location}: missing {', '.join(missing)} for dataset {name!r}. "
                            + where_to_put(name, source))
