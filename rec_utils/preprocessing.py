@@ -317,10 +317,11 @@ def _targets_in_seen(cases: EvalCases) -> int:
 
 
 # --------------------------------------------------------------------------- cache
-def cache_key(raw_checksums: dict[str, str], params: PreprocessParams) -> str:
-    """A digest of everything the processed data depends on."""
-    payload = json.dumps({"checksums": raw_checksums, "params": dataclasses.asdict(params),
-                          "version": PREPROCESSING_VERSION}, sort_keys=True)
+def cache_key(raw: RawDataset, params: PreprocessParams) -> str:
+    """A digest of everything the processed data depends on: the raw files, the loader's options and
+    decisions (its report, e.g. Last.fm-1K's track key), the parameters and the preprocessing version."""
+    payload = json.dumps({"checksums": raw.checksums, "loader": raw.report, "params": dataclasses.asdict(params),
+                          "version": PREPROCESSING_VERSION}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -331,7 +332,7 @@ def load_processed(raw: RawDataset, params: PreprocessParams = PreprocessParams(
     Returns ``(data, from_cache)``. The cache file is written to a temporary name and renamed.
     """
     folder = cache_dir or paths.processed_dir(raw.name)
-    key = cache_key(raw.checksums, params)
+    key = cache_key(raw, params)
     target = folder / f"processed-{key}.pkl"
     if target.is_file():
         try:
