@@ -4,8 +4,10 @@
     python benchmarks/lastfm1k_load.py FOLDER --rows 200000   # a quick run
 
 Writes ``userid-profile.tsv`` and ``userid-timestamp-artid-artname-traid-traname.tsv`` into FOLDER (the
-same seed gives the same bytes), then loads and preprocesses them in a fresh Python process, so that its
-peak resident memory (``ru_maxrss``) counts the loader and preprocessing only, and prints a table.
+same seed gives the same bytes), then loads and preprocesses them in a fresh Python process per repeat, so
+that its peak resident memory (``ru_maxrss``) counts the loader and preprocessing only. Prints the median
+seconds and the largest peak over the repeats, and writes them with the machine's description to
+``benchmarks/results/lastfm1k_load.json``.
 
 The log imitates the real one: 992 users with heavy-tailed history lengths, each listed newest first;
 about 960,000 tracks per 19 million rows with skewed popularity; 36-character MBIDs, missing for about
@@ -122,6 +124,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--track-key", choices=["mbid", "name"], default="mbid")
     parser.add_argument("--reuse", action="store_true", help="measure the files already in FOLDER")
+    parser.add_argument("--repeats", type=int, default=3, help="fresh-process measurements (median reported)")
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
     if args.measure_only:
@@ -132,16 +135,26 @@ def main() -> None:
         start = time.perf_counter()
         generate(args.folder, args.rows, args.users, args.seed)
         generated = time.perf_counter() - start
-    child = subprocess.run([sys.executable, __file__, str(args.folder), "--track-key", args.track_key,
-                            "--measure-only"], check=True, capture_output=True, text=True)
-    result = json.loads(child.stdout.strip().splitlines()[-1])
+    runs = []
+    for _ in range(args.repeats):
+        child = subprocess.run([sys.executable, __file__, str(args.folder), "--track-key", args.track_key,
+                                "--measure-only"], check=True, capture_output=True, text=True)
+        runs.append(json.loads(child.stdout.strip().splitlines()[-1]))
+    steps = {step: (float(np.median([r["steps"][step][0] for r in runs])), max(r["steps"][step][1] for r in runs))
+             for step in runs[0]["steps"]}
     size = (args.folder / LOG).stat().st_size
     print(f"log: {size / 2**20:,.1f} MiB in {args.folder}" + (f", generated in {generated:.1f} s" if generated else ""))
-    print(f"{'step':<15}{'seconds':>10}{'peak RSS (MiB)':>17}")
-    for step, (seconds, peak) in result["steps"].items():
+    print(f"{'step':<15}{'median s':>10}{'peak RSS (MiB)':>17}   over {args.repeats} fresh processes")
+    for step, (seconds, peak) in steps.items():
         print(f"{step:<15}{seconds:>10.2f}{peak:>17,.0f}")
-    for key, value in result["counts"].items():
+    for key, value in runs[0]["counts"].items():
         print(f"{key:<32}{value:>12,}")
+    from rec_utils.results import machine_description, write_json
+    write_json(Path(__file__).parent / "results" / "lastfm1k_load.json",
+               {"rows": args.rows, "log_mib": size / 2**20, "track_key": args.track_key, "repeats": args.repeats,
+                "median_seconds": {k: v[0] for k, v in steps.items()}, "peak_rss_mib": {k: v[1] for k, v in steps.items()},
+                "seconds_per_repeat": {k: [r["steps"][k][0] for r in runs] for k in steps},
+                "counts": runs[0]["counts"], "machine": machine_description()})
 
 
 if __name__ == "__main__":

@@ -63,31 +63,18 @@ def _corrupt_line(path: Path, line_number: int, replacement: str) -> None:
     path.write_text("\n".join(lines), encoding="latin-1")
 
 
-def test_malformed_line_names_file_and_line(real_folder, tmp_path):
+@pytest.mark.parametrize("filename, line, replacement, message", [
+    ("u.data", 5, "166\t346", r"u\.data, line 5: expected 4 fields"),
+    ("u.data", 12, "63\tabc\t3\t875747190", r"u\.data, line 12: field 'item' must be an integer, got 'abc'"),
+    ("u.user", 3, "3|twenty|M|writer|32067", r"u\.user, line 3: field 'age' must be a number or empty"),
+    ("u.data", 7, "301\t99999\t4\t882075827", r"u\.data, line 7: item 99999 is not listed"),
+    ("u.item", 2, "2|GoldenEye (1995)|01-Jan-1995||url|0|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0|1|0|2",
+     r"u\.item, line 2: genre flags must be 0 or 1"),
+], ids=["field count", "non-integer id", "text age", "unlisted item", "genre flag"])
+def test_malformed_file_names_file_and_line(real_folder, tmp_path, filename, line, replacement, message):
     folder = _copy(real_folder, tmp_path / "ml-100k")
-    _corrupt_line(folder / "u.data", 5, "166\t346")
-    with pytest.raises(DatasetFormatError, match=r"u\.data, line 5: expected 4 fields"):
-        load_dataset("ml-100k", path=folder)
-
-
-def test_non_integer_field_names_file_and_line(real_folder, tmp_path):
-    folder = _copy(real_folder, tmp_path / "ml-100k")
-    _corrupt_line(folder / "u.data", 12, "63\tabc\t3\t875747190")
-    with pytest.raises(DatasetFormatError, match=r"u\.data, line 12: field 'item' must be an integer, got 'abc'"):
-        load_dataset("ml-100k", path=folder)
-
-
-def test_text_age_is_an_error_not_a_nan(real_folder, tmp_path):
-    folder = _copy(real_folder, tmp_path / "ml-100k")
-    _corrupt_line(folder / "u.user", 3, "3|twenty|M|writer|32067")
-    with pytest.raises(DatasetFormatError, match=r"u\.user, line 3: field 'age'"):
-        load_dataset("ml-100k", path=folder)
-
-
-def test_rating_of_unlisted_item_is_an_error(real_folder, tmp_path):
-    folder = _copy(real_folder, tmp_path / "ml-100k")
-    _corrupt_line(folder / "u.data", 7, "301\t99999\t4\t882075827")
-    with pytest.raises(DatasetFormatError, match=r"u\.data, line 7: item 99999 is not listed"):
+    _corrupt_line(folder / filename, line, replacement)
+    with pytest.raises(DatasetFormatError, match=message):
         load_dataset("ml-100k", path=folder)
 
 
