@@ -149,12 +149,14 @@ def main() -> None:
         print(f"{step:<15}{seconds:>10.2f}{peak:>17,.0f}")
     for key, value in runs[0]["counts"].items():
         print(f"{key:<32}{value:>12,}")
-    from rec_utils.results import machine_description, write_json
+    from rec_utils.results import git_state, machine_description, package_versions, write_json
     write_json(Path(__file__).parent / "results" / "lastfm1k_load.json",
                {"rows": args.rows, "log_mib": size / 2**20, "track_key": args.track_key, "repeats": args.repeats,
                 "median_seconds": {k: v[0] for k, v in steps.items()}, "peak_rss_mib": {k: v[1] for k, v in steps.items()},
                 "seconds_per_repeat": {k: [r["steps"][k][0] for r in runs] for k in steps},
-                "counts": runs[0]["counts"], "machine": machine_description()})
+                "counts": runs[0]["counts"], "machine": machine_description(), "git": git_state(),
+                "packages": package_versions(), "seed": args.seed, "users": args.users,
+                "generated_seconds": generated})
 
 
 if __name__ == "__main__":
