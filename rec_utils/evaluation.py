@@ -1,4 +1,4 @@
-"""Full-ranking evaluation over every item, the same for every model (DESIGN.md protocol)."""
+"""Full-ranking evaluation over every item, the same for every model (the README's evaluation protocol)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Numbers the paper reports (as they survive in its text; see shared/paper/PAPER_NOTES.md).
+"""Numbers the paper reports (as they survive in its text: the team's notes on the paper are in shared/paper/PAPER_NOTES.md, beside this repository, not in it).
 
 Reference values to print beside ours, never results of this workbook. The paper's protocol
 (split, candidates, tie handling, seen-item masking) is unstated, so they are not like-for-like.

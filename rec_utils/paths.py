@@ -7,6 +7,9 @@ Environment variables (all optional):
   (default: the repository root). Tests point it at a temporary folder.
 - ``SEQREC_DATA_ROOT``: where ``raw/`` downloads and the ``processed/`` cache go
   (default: ``<repository>/data``).
+
+A relative path in any of them is taken from the repository root, whatever the current folder: notebook
+kernels run in ``notebooks/`` (papermill, JupyterLab) or elsewhere (nbval), and must all read the same place.
 """
 from __future__ import annotations
 
@@ -19,9 +22,15 @@ OUTPUT_ROOT_ENV = "SEQREC_OUTPUT_ROOT"
 DATA_ROOT_ENV = "SEQREC_DATA_ROOT"
 
 
+def from_repo_root(value: str | os.PathLike) -> Path:
+    """An absolute path: ``value`` itself when absolute, else ``value`` under the repository root."""
+    path = Path(value).expanduser()
+    return (path if path.is_absolute() else REPO_ROOT / path).resolve()
+
+
 def data_root() -> Path:
     """The folder holding ``raw/`` and ``processed/`` data."""
-    return Path(os.environ.get(DATA_ROOT_ENV, REPO_ROOT / "data")).resolve()
+    return from_repo_root(os.environ.get(DATA_ROOT_ENV, "").strip() or REPO_ROOT / "data")
 
 
 def raw_dir(dataset: str) -> Path:
@@ -37,14 +46,12 @@ def processed_dir(dataset: str) -> Path:
 def mirror_root() -> Path | None:
     """The configured mirror folder, or None when ``SEQREC_DATA_MIRROR`` is unset."""
     value = os.environ.get(MIRROR_ENV, "").strip()
-    return Path(value).resolve() if value else None
+    return from_repo_root(value) if value else None
 
 
 def output_root(override: str | os.PathLike | None = None) -> Path:
     """Root for results, figures and reports: the argument, else ``SEQREC_OUTPUT_ROOT``, else the repo."""
-    if override:
-        return Path(override).resolve()
-    return Path(os.environ.get(OUTPUT_ROOT_ENV, REPO_ROOT)).resolve()
+    return from_repo_root(override or os.environ.get(OUTPUT_ROOT_ENV, "").strip() or REPO_ROOT)
 
 
 def results_dir(dataset: str, root: str | os.PathLike | None = None) -> Path:

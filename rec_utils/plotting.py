@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 import numpy as np
@@ -49,7 +50,9 @@ def plot_activity_over_time(raw: RawDataset) -> plt.Figure:
     months = pd.to_datetime(raw.interactions["timestamp"], unit="s").dt.to_period("M")
     counts = months.value_counts().sort_index()
     fig, ax = plt.subplots(figsize=(10, 3.5))
-    ax.bar(counts.index.astype(str), counts.to_numpy(), color="C2")
+    ax.bar(counts.index.to_timestamp(), counts.to_numpy(), width=25, align="edge", color="C2")
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=14))  # readable for 7 months or 7 years
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
     ax.set(xlabel="month", ylabel="events", title=f"{raw.name}: events per month")
     ax.tick_params(axis="x", rotation=45)
     fig.tight_layout()
@@ -124,6 +127,6 @@ def plot_attention(items: Sequence[str], weights: np.ndarray, title: str) -> plt
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(items) + 1.2))
     sns.heatmap(np.asarray(weights).reshape(-1, 1), annot=True, fmt=".2f", cmap="Blues", cbar=False,
                 yticklabels=list(items), xticklabels=["attention"], ax=ax, vmin=0, vmax=max(1e-9, float(np.max(weights))))
-    ax.set_title(title)
+    ax.set(title=title, ylabel="input items, oldest at the top")
     fig.tight_layout()
     return fig

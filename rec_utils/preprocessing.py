@@ -1,4 +1,4 @@
-"""Preprocessing as the paper describes it, plus the leave-one-out protocol of DESIGN.md.
+"""Preprocessing as the paper describes it, plus the leave-one-out protocol stated in the README.
 
 Decisions the paper leaves open, made here and stated in the README and notebook 02:
 - Age: missing values take the mean, then ages are clipped to [10, 90] and scaled to [0, 1]

@@ -10,10 +10,9 @@ from rec_utils.metrics import DEFAULT_KS, metric_names
 
 
 def summarise_seeds(per_seed: Sequence[Mapping[str, float]]) -> pd.DataFrame:
-    """Mean and sample standard deviation (0 for one seed) of each metric over seeds."""
+    """Mean and sample standard deviation of each metric over seeds (std is NaN for one seed: undefined)."""
     frame = pd.DataFrame(list(per_seed))
-    return pd.DataFrame({"mean": frame.mean(), "std": frame.std(ddof=1).fillna(0.0) if len(frame) > 1 else 0.0,
-                         "seeds": len(frame)})
+    return pd.DataFrame({"mean": frame.mean(), "std": frame.std(ddof=1), "seeds": len(frame)})
 
 
 def table1(ours_per_seed: Sequence[Mapping[str, float]], baseline: Mapping[str, float],
@@ -34,7 +33,8 @@ def format_table1(table: pd.DataFrame) -> pd.DataFrame:
     """Table 1 as strings, ``mean ± std`` for ours, ``–`` where the paper gives no number."""
     ours = [c for c in table.columns if c.endswith(" mean")][0].removesuffix(" mean")
     out = pd.DataFrame({"metric": table["metric"] + "@" + table["K"].astype(str)})
-    out[ours] = [f"{m:.4f} ± {s:.4f}" for m, s in zip(table[f"{ours} mean"], table[f"{ours} std"])]
+    out[ours] = [f"{m:.4f}" + (" (one seed)" if pd.isna(s) else f" ± {s:.4f}")
+                 for m, s in zip(table[f"{ours} mean"], table[f"{ours} std"])]
     for column in table.columns[4:]:
         out[column] = [("–" if pd.isna(v) else f"{v:.4f}") for v in table[column]]
     return out

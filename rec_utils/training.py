@@ -135,10 +135,10 @@ def train_bpr(model: nn.Module, data: ProcessedData, config: TrainConfig, progre
     best_ndcg, best_epoch, best_state, wait = -1.0, 0, None, 0
     stopped_early = interrupted = False
     started = time.perf_counter()
-    bar = tqdm(range(1, config.epochs + 1), desc=f"training {getattr(model, 'name', 'model')}",
-               unit="epoch", disable=not progress)
+    bar = tqdm(total=config.epochs, desc=f"training {getattr(model, 'name', 'model')}", unit="epoch",
+               disable=not progress)
     try:
-        for epoch in bar:
+        for epoch in range(1, config.epochs + 1):
             model.train()
             t0 = time.perf_counter()
             order = torch.randperm(len(targets), generator=generator).to(device)
@@ -171,7 +171,8 @@ def train_bpr(model: nn.Module, data: ProcessedData, config: TrainConfig, progre
                 "valid_HR@10": ranking["HR@10"], "valid_NDCG@10": ranking["NDCG@10"],
                 "train_seconds": train_seconds, "eval_seconds": time.perf_counter() - t1,
             })
-            bar.set_postfix(loss=f"{rows[-1]['train_loss']:.4f}", val_ndcg10=f"{ranking['NDCG@10']:.4f}")
+            bar.set_postfix(loss=f"{rows[-1]['train_loss']:.4f}", val_ndcg10=f"{ranking['NDCG@10']:.4f}", refresh=False)
+            bar.update(1)  # counts finished epochs, so an early stop shows the epochs actually run
             if ranking["NDCG@10"] > best_ndcg:
                 best_ndcg, best_epoch, wait = ranking["NDCG@10"], epoch, 0
                 best_state = copy.deepcopy(model.state_dict())

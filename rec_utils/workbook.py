@@ -4,7 +4,9 @@
     python -m rec_utils.workbook --dataset ml-100k --only 01 02 -p SEEDS '[0]'
 
 Executed notebooks go to ``reports/<dataset>/`` (written to a temporary name, renamed when the
-notebook finished), and the run's timings are added to ``results/<dataset>/manifest.json``.
+notebook finished), and the run's timings go to ``results/<dataset>/manifest.json``: a run of every
+notebook replaces ``main_run``; a run of some (``--only``) is appended to ``partial_runs`` and leaves the
+record of the last full run as it was.
 """
 from __future__ import annotations
 
@@ -38,6 +40,9 @@ def notebooks(only: Sequence[str] | None = None) -> list[Path]:
 
 def load_params(dataset: str, params_file: str | Path | None = None) -> dict[str, Any]:
     """Parameters for ``dataset`` from ``params/<dataset>.yaml`` (or the given file)."""
+    from rec_utils.datasets import LOADERS
+    if dataset not in LOADERS:
+        raise ValueError(f"unknown dataset {dataset!r}; available: {', '.join(sorted(LOADERS))}")
     path = Path(params_file) if params_file else PARAMS_DIR / f"{dataset}.yaml"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no parameter file for dataset {dataset!r}")
@@ -80,14 +85,18 @@ def run(dataset: str, params: dict[str, Any], only: Sequence[str] | None = None,
         print(f"  done in {timings[notebook.stem]:.0f} s", flush=True)
     manifest_path = paths.results_dir(dataset, output_root) / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {"dataset": dataset}
-    manifest["main_run"] = {
+    record = {
         "command": " ".join(["python -m rec_utils.workbook", *sys.argv[1:]]), "parameters": params, "notebooks_seconds": timings,
         "wall_seconds": round(time.time() - started, 1),
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "git": git_state(), "packages": package_versions(), "machine": machine_description(),
     }
+    if set(timings) == {nb.stem for nb in notebooks()}:
+        manifest["main_run"] = record
+    else:
+        manifest.setdefault("partial_runs", []).append(record)
     write_json(manifest_path, manifest)
-    return manifest["main_run"]
+    return record
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,7 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "YAML_VALUE"),
                         help="override one parameter, e.g. -p SEEDS '[0]'")
     args = parser.parse_args(argv)
-    params = load_params(args.dataset, args.params)
+    try:
+        params = load_params(args.dataset, args.params)
+        notebooks(args.only)
+    except (ValueError, FileNotFoundError) as error:
+        parser.error(str(error))
     for name, value in args.parameter:
         params[name] = yaml.safe_load(value)
     summary = run(args.dataset, params, args.only)

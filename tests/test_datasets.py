@@ -1,5 +1,6 @@
 """The MovieLens-100K loader on the real files: counts, zip or folder, and clear errors."""
 import io
+import os
 import shutil
 import urllib.error
 import zipfile
@@ -80,8 +81,22 @@ def test_malformed_file_names_file_and_line(real_folder, tmp_path, filename, lin
 
 def test_empty_mirror_says_where_to_put_files(tmp_path, monkeypatch):
     monkeypatch.setenv(paths.MIRROR_ENV, str(tmp_path))
-    with pytest.raises(DatasetError, match="holds none of ml-100k, ml-100k.zip. Put the official files"):
+    with pytest.raises(DatasetError, match="holds none of ml-100k, ml-100k.zip. Put the official files") as error:
         load_dataset("ml-100k")
+    assert f"in {tmp_path / 'ml-100k'}/ or ml-100k.zip in {tmp_path}/, or unset SEQREC_DATA_MIRROR" in str(error.value)
+
+
+def test_relative_mirror_is_read_from_the_repository_root_in_any_folder(real_folder, monkeypatch, tmp_path):
+    """Notebook kernels run in notebooks/ or reports/<dataset>/: a relative setting must mean the same there."""
+    relative = os.path.relpath(real_folder.parent, paths.REPO_ROOT)
+    monkeypatch.setenv(paths.MIRROR_ENV, relative)
+    monkeypatch.setenv(paths.OUTPUT_ROOT_ENV, "relative-output")
+    for folder in (paths.REPO_ROOT, paths.REPO_ROOT / "notebooks", tmp_path):
+        monkeypatch.chdir(folder)
+        assert paths.mirror_root() == real_folder.parent.resolve()
+        assert paths.output_root() == paths.REPO_ROOT / "relative-output"
+        assert paths.output_root("elsewhere") == paths.REPO_ROOT / "elsewhere"
+    assert load_dataset("ml-100k").interactions.shape[0] == 100_000
 
 
 def test_no_data_and_no_network_is_a_clear_error(tmp_path, monkeypatch):

@@ -80,3 +80,24 @@ def test_manifest_records_provenance(smoke_run):
     assert prov["parameters"]["EPOCHS"] == 2 and prov["packages"]["torch"].startswith("2.13.0")
     assert prov["data_checksums"]["u.data"].startswith("06416e59")
     assert manifest["main_run"]["wall_seconds"] > 0
+
+
+def test_a_partial_run_keeps_the_full_runs_record(smoke_run):
+    import json
+    manifest_path = smoke_run / "results" / "ml-100k" / "manifest.json"
+    full = json.loads(manifest_path.read_text())["main_run"]
+    run("ml-100k", {**SMOKE, "OUTPUT_ROOT": str(smoke_run)}, only=["02"], output_root=smoke_run)
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["main_run"] == full
+    assert [list(r["notebooks_seconds"]) for r in manifest["partial_runs"]] == [["02_preprocessing"]]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--dataset", "nope"], "unknown dataset 'nope'; available: lastfm-1k, lastfm-2k, ml-100k, ml-1m"),
+    (["--dataset", "ml-100k", "--only", "99"], "no notebook matches ['99']"),
+])
+def test_main_command_refuses_bad_arguments_before_running(argv, message, capsys):
+    from rec_utils.workbook import main
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2 and message in capsys.readouterr().err

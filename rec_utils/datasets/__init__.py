@@ -20,7 +20,7 @@ LOADERS: dict[str, Callable[..., RawDataset]] = {"ml-100k": load_ml_100k, "ml-1m
 OFFICIAL_SOURCES: dict[str, OfficialSource] = {"ml-100k": ML_100K, "ml-1m": ML_1M, "lastfm-2k": LASTFM_2K,
                                                "lastfm-1k": LASTFM_1K}
 
-# Whether evaluation masks the items a user already interacted with (DESIGN.md): a movie is rated once,
+# Whether evaluation masks the items a user already interacted with (README, evaluation protocol): a movie is rated once,
 # so MovieLens masks them; re-listening is the norm on Last.fm, which does not.
 MASK_SEEN_DEFAULT: dict[str, bool] = {"ml-100k": True, "ml-1m": True, "lastfm-2k": False, "lastfm-1k": False}
 

@@ -123,7 +123,9 @@ def locate_dataset(name: str, source: OfficialSource, path: str | Path | None = 
             if (mirror / candidate).exists():
                 return _checked(SourceFiles(mirror / candidate), name, source)
         raise DatasetError(f"{paths.MIRROR_ENV}={mirror} is set but holds none of {', '.join(candidates)}. "
-                           + where_to_put(name, source))
+                           f"Put the official files ({', '.join(source.required_files)}) in {mirror / candidates[0]}/ "
+                           f"or {source.archive_name} in {mirror}/, or unset {paths.MIRROR_ENV} to read "
+                           f"{paths.raw_dir(name)}/ or download {source.url}.")
     cache = paths.raw_dir(name)
     if (cache / source.archive_name).is_file():
         return _checked(SourceFiles(cache / source.archive_name), name, source)
