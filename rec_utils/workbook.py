@@ -68,15 +68,16 @@ def run(dataset: str, params: dict[str, Any], only: Sequence[str] | None = None,
     reports = paths.reports_dir(dataset, output_root)
     started = time.time()
     timings: dict[str, float] = {}
+    declared = {nb: notebook_parameters(nb) for nb in notebooks()}
+    unused = set(params) - set().union(*declared.values())
+    if unused:  # most likely a typo: no notebook reads them
+        print(f"warning: no notebook declares {', '.join(sorted(unused))}; they have no effect", flush=True)
     for notebook in notebooks(only):
-        accepted = notebook_parameters(notebook)
-        unknown = set(params) - accepted
+        accepted = declared[notebook]
         given = {k: v for k, v in params.items() if k in accepted}
         target = reports / notebook.name
         partial = target.with_name(f".{notebook.stem}.running.ipynb")
         print(f"[{time.strftime('%H:%M:%S')}] {notebook.name} ({dataset}) -> {target}", flush=True)
-        if unknown:
-            print(f"  (parameters not used by this notebook: {', '.join(sorted(unknown))})", flush=True)
         t0 = time.perf_counter()
         papermill.execute_notebook(str(notebook), str(partial), parameters=given, kernel_name=kernel,
                                    cwd=str(NOTEBOOK_DIR), progress_bar=False, log_output=True)

@@ -101,3 +101,8 @@ def test_main_command_refuses_bad_arguments_before_running(argv, message, capsys
     with pytest.raises(SystemExit) as stop:
         main(argv)
     assert stop.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_a_parameter_no_notebook_declares_is_reported(tmp_path, capsys):
+    run("ml-100k", {**SMOKE, "OUTPUT_ROOT": str(tmp_path), "EPOCS": 3}, only=["01"], output_root=tmp_path)
+    assert "warning: no notebook declares EPOCS; they have no effect" in capsys.readouterr().out
