@@ -40,9 +40,8 @@ def notebooks(only: Sequence[str] | None = None) -> list[Path]:
 
 def load_params(dataset: str, params_file: str | Path | None = None) -> dict[str, Any]:
     """Parameters for ``dataset`` from ``params/<dataset>.yaml`` (or the given file)."""
-    from rec_utils.datasets import LOADERS
-    if dataset not in LOADERS:
-        raise ValueError(f"unknown dataset {dataset!r}; available: {', '.join(sorted(LOADERS))}")
+    from rec_utils.datasets import check_dataset_name
+    check_dataset_name(dataset)
     path = Path(params_file) if params_file else PARAMS_DIR / f"{dataset}.yaml"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no parameter file for dataset {dataset!r}")

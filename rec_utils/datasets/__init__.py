@@ -70,10 +70,15 @@ DATASET_INFO: dict[str, DatasetInfo] = {
 }
 
 
-def load_dataset(name: str, path: str | Path | None = None, download: bool = True, **options) -> RawDataset:
-    """Load a dataset by name (see ``LOADERS``) from its official files; ``options`` go to its loader."""
+def check_dataset_name(name: str) -> None:
+    """Raise ``ValueError`` naming the available datasets unless ``name`` is one of them."""
     if name not in LOADERS:
         raise ValueError(f"unknown dataset {name!r}; available: {', '.join(sorted(LOADERS))}")
+
+
+def load_dataset(name: str, path: str | Path | None = None, download: bool = True, **options) -> RawDataset:
+    """Load a dataset by name (see ``LOADERS``) from its official files; ``options`` go to its loader."""
+    check_dataset_name(name)
     return LOADERS[name](path=path, download=download, **options)
 
 
@@ -83,6 +88,6 @@ def matches_official(name: str, checksums: dict[str, str]) -> dict[str, bool]:
     return {f: known.get(f) == digest for f, digest in checksums.items()}
 
 
-__all__ = ["DATASET_INFO", "DatasetInfo", "RawDataset", "UserFeature", "DatasetError", "DatasetFormatError", "LOADERS", "MASK_SEEN_DEFAULT",
+__all__ = ["check_dataset_name", "DATASET_INFO", "DatasetInfo", "RawDataset", "UserFeature", "DatasetError", "DatasetFormatError", "LOADERS", "MASK_SEEN_DEFAULT",
            "load_dataset", "matches_official", "download_official", "ML_100K", "ML_1M", "LASTFM_2K",
            "LASTFM_1K"]
