@@ -329,11 +329,15 @@ def load_processed(raw: RawDataset, params: PreprocessParams = PreprocessParams(
                    cache_dir: Path | None = None) -> tuple[ProcessedData, bool]:
     """The processed data from ``data/processed/<dataset>/`` when its key matches, else rebuilt.
 
+    One cache file per parameter setting (e.g. ``max_len`` 8 for the paper's model and 50 for the
+    sequence baselines); rebuilding replaces only the file of the same setting.
+
     Returns ``(data, from_cache)``. The cache file is written to a temporary name and renamed.
     """
     folder = cache_dir or paths.processed_dir(raw.name)
     key = cache_key(raw, params)
-    target = folder / f"processed-{key}.pkl"
+    prefix = f"processed-L{params.max_len}-A{params.age_bins}-{params.age_min:g}-{params.age_max:g}-"
+    target = folder / f"{prefix}{key}.pkl"
     if target.is_file():
         try:
             with open(target, "rb") as handle:
@@ -345,7 +349,7 @@ def load_processed(raw: RawDataset, params: PreprocessParams = PreprocessParams(
     data = preprocess(raw, params)
     data.cache_key = key
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("processed-*.pkl"):
+    for stale in folder.glob(f"{prefix}*.pkl"):  # same parameters, older data or code; other parameters stay
         stale.unlink()
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
     with os.fdopen(fd, "wb") as handle:

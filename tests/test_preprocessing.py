@@ -159,7 +159,9 @@ def test_cache_reused_and_rebuilt_on_parameter_change(ml100k_raw, tmp_path):
     assert cached and again.cache_key == first.cache_key
     shorter, cached = load_processed(ml100k_raw, PreprocessParams(max_len=5), cache_dir=tmp_path)
     assert not cached and shorter.cache_key != first.cache_key and shorter.train.inputs.shape[1] == 5
-    assert len(list(tmp_path.glob("processed-*.pkl"))) == 1
+    assert len(list(tmp_path.glob("processed-*.pkl"))) == 2  # one file per setting: both stay usable
+    again, cached = load_processed(ml100k_raw, PreprocessParams(), cache_dir=tmp_path)
+    assert cached and again.cache_key == first.cache_key
 
 
 def test_cache_rebuilt_when_raw_data_changes(ml100k_raw, tmp_path):
@@ -167,3 +169,4 @@ def test_cache_rebuilt_when_raw_data_changes(ml100k_raw, tmp_path):
     changed = RawDataset(**{**ml100k_raw.__dict__, "checksums": {**ml100k_raw.checksums, "u.data": "0" * 64}})
     second, cached = load_processed(changed, cache_dir=tmp_path)
     assert not cached and second.cache_key != first.cache_key
+    assert len(list(tmp_path.glob("processed-*.pkl"))) == 1  # the stale file of the same setting is replaced
