@@ -130,3 +130,28 @@ def plot_attention(items: Sequence[str], weights: np.ndarray, title: str) -> plt
     ax.set(title=title, ylabel="input items, oldest at the top")
     fig.tight_layout()
     return fig
+
+
+def plot_model_comparison(table: pd.DataFrame, ks: Sequence[int] = (10, 100), highlight: str | None = None,
+                          title: str = "") -> plt.Figure:
+    """Figure 5: one panel per metric (HR, NDCG, MRR, Precision); per model, one bar per K (mean over
+    seeds, error bar = std). ``table`` is :func:`rec_utils.reporting.table3`'s numeric frame."""
+    metrics = ("HR", "NDCG", "MRR", "Precision")
+    models = list(table.index)
+    fig, axes = plt.subplots(2, 2, figsize=(max(10, 0.9 * len(models) + 4), 8), constrained_layout=True)
+    width = 0.8 / len(ks)
+    x = np.arange(len(models))
+    for ax, metric in zip(axes.flat, metrics):
+        for j, k in enumerate(ks):
+            column = f"{metric}@{k}"
+            std = table[f"{column} std"].fillna(0.0).to_numpy()
+            ax.bar(x + (j - (len(ks) - 1) / 2) * width, table[f"{column} mean"], width, yerr=std, capsize=2,
+                   label=f"K = {k}")
+        ax.set_xticks(x, models, rotation=40, ha="right")
+        ax.set_title(metric)
+        ax.set_ylabel(f"{metric}@K (test, mean over seeds)")
+        if highlight in models:
+            ax.get_xticklabels()[models.index(highlight)].set_fontweight("bold")
+        ax.legend(frameon=False)
+    fig.suptitle(title)
+    return fig

@@ -46,3 +46,34 @@ def to_markdown(frame: pd.DataFrame) -> str:
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(map(str, row)) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([header, rule, *body]) + "\n"
+
+
+TABLE3_COLUMNS = tuple(f"{m}@{k}" for k in (10, 100) for m in ("HR", "NDCG", "MRR", "Precision"))
+
+
+def table3(per_model: Mapping[str, Sequence[Mapping[str, float]]], seconds: Mapping[str, Sequence[float]],
+           columns: Sequence[str] = TABLE3_COLUMNS) -> pd.DataFrame:
+    """Table 3 in numbers: per model (rows, in the given order) the mean and std over seeds of each
+    metric, the number of seeds, and the median seconds one seed's training (or fitting) took."""
+    rows = []
+    for name, per_seed in per_model.items():
+        summary = summarise_seeds(per_seed)
+        row = {"model": name, "seeds": len(per_seed)}
+        for column in columns:
+            row[f"{column} mean"], row[f"{column} std"] = summary.loc[column, "mean"], summary.loc[column, "std"]
+        row["train seconds"] = float(np.median(seconds[name]))
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("model")
+
+
+def format_table3(table: pd.DataFrame, columns: Sequence[str] = TABLE3_COLUMNS) -> pd.DataFrame:
+    """Table 3 as strings: ``mean ± std`` per cell, the best mean of each column in bold."""
+    out = pd.DataFrame(index=table.index)
+    for column in columns:
+        means, stds = table[f"{column} mean"], table[f"{column} std"]
+        best = means.max()
+        cells = [f"{m:.4f}" + ("" if pd.isna(s) else f" ± {s:.4f}") for m, s in zip(means, stds)]
+        out[column] = [f"**{c}**" if np.isclose(m, best, rtol=0, atol=1e-12) else c for c, m in zip(cells, means)]
+    out["seeds"] = table["seeds"].astype(int)
+    out["train s"] = [f"{s:.1f}" for s in table["train seconds"]]
+    return out.reset_index()

@@ -23,7 +23,7 @@ import torch
 
 from rec_utils import paths
 
-TRACKED_PACKAGES = ("torch", "numpy", "pandas", "matplotlib", "seaborn", "papermill", "nbval", "tqdm", "pyyaml")
+TRACKED_PACKAGES = ("torch", "numpy", "pandas", "scipy", "matplotlib", "seaborn", "papermill", "nbval", "tqdm", "pyyaml")
 
 
 def _to_jsonable(value: Any) -> Any:

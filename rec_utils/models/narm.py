@@ -1,0 +1,59 @@
+"""NARM (Li et al., CIKM 2017): a GRU encoder with a global (last state) and a local (attention) view.
+
+At step ``t``: ``c_g = h_t``; ``alpha_tj = v^T sigmoid(A1 h_j + A2 h_t)`` for ``j <= t``;
+``c_l = sum_j alpha_tj h_j``; ``c = dropout([c_g ; c_l])``; the score of item ``i`` is
+``emb_i^T B c`` (bilinear decoder). Dropout 0.25 after the embedding and 0.5 before the decoder, as in
+the paper. Trained with full-softmax cross-entropy at every step of each chunk, the attention
+restricted to steps ``<= t`` so that each step sees exactly the prefix it would see at evaluation.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from rec_utils.models.components import check_loss, last_step, next_item_loss
+from rec_utils.preprocessing import ProcessedData
+
+
+class NARM(nn.Module):
+    """GRU encoder + causal additive attention + bilinear decoder."""
+
+    name = "NARM"
+    examples = "chunks"
+
+    def __init__(self, n_items: int, max_len: int = 50, emb_dim: int = 64, hidden_dim: int = 128,
+                 embedding_dropout: float = 0.25, context_dropout: float = 0.5, loss: str = "ce"):
+        super().__init__()
+        self.n_items, self.max_len, self.loss_type = n_items, max_len, check_loss(loss)
+        self.item_embedding = nn.Embedding(n_items + 1, emb_dim, padding_idx=0)
+        self.embedding_dropout = nn.Dropout(embedding_dropout)
+        self.gru = nn.GRU(emb_dim, hidden_dim, batch_first=True)
+        self.a1 = nn.Linear(hidden_dim, hidden_dim, bias=False)
+        self.a2 = nn.Linear(hidden_dim, hidden_dim, bias=False)
+        self.v = nn.Linear(hidden_dim, 1, bias=False)
+        self.context_dropout = nn.Dropout(context_dropout)
+        self.decoder = nn.Linear(2 * hidden_dim, emb_dim, bias=False)
+        nn.init.xavier_normal_(self.item_embedding.weight[1:])
+
+    @classmethod
+    def from_data(cls, data: ProcessedData, **hyperparameters) -> "NARM":
+        return cls(data.n_items, **hyperparameters)
+
+    def sequence_output(self, inputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """``[B, L, emb_dim]``: position ``t`` attends over real steps ``0..t`` only."""
+        hidden, _ = self.gru(self.embedding_dropout(self.item_embedding(inputs)))
+        keys = self.a1(hidden)                                   # [B, L, H], one per attended step j
+        queries = self.a2(hidden)                                # [B, L, H], one per step t
+        energy = self.v(torch.sigmoid(keys.unsqueeze(1) + queries.unsqueeze(2))).squeeze(-1)  # [B, t, j]
+        steps = torch.arange(inputs.shape[1], device=inputs.device)
+        allowed = (steps[None, :] <= steps[:, None]).unsqueeze(0) & (steps < lengths.unsqueeze(1)).unsqueeze(1)
+        local = (energy * allowed).bmm(hidden)                   # NARM's weights are not normalised
+        context = self.context_dropout(torch.cat([hidden, local], dim=-1))
+        return self.decoder(context)
+
+    def loss(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> torch.Tensor:
+        return next_item_loss(self.sequence_output(batch["inputs"], batch["lengths"]), batch["targets"],
+                              self.item_embedding.weight, self.loss_type, generator)
+
+    def score_all(self, users: torch.Tensor, inputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return last_step(self.sequence_output(inputs, lengths), lengths) @ self.item_embedding.weight.T
