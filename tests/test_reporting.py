@@ -1,6 +1,7 @@
 """Seed summaries and Table 1 formatting on hand-computed values."""
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -32,3 +33,15 @@ def test_table1_rows_columns_and_missing_paper_numbers():
     assert row == ["0.3000 ± 0.1414", "0.1000", "0.6763"]
     assert pretty.set_index("metric").loc["HR@10", "paper (reported)"] == "–"
     assert to_markdown(pd.DataFrame({"a": [1], "b": ["x"]})) == "| a | b |\n|---|---|\n| 1 | x |\n"
+
+
+def test_table3_marks_the_best_mean_per_column():
+    from rec_utils.reporting import format_table3, table3
+    columns = ("HR@10", "NDCG@10")
+    per_model = {"a": [{"HR@10": 0.2, "NDCG@10": 0.1}, {"HR@10": 0.4, "NDCG@10": 0.1}],
+                 "b": [{"HR@10": 0.25, "NDCG@10": 0.2}]}
+    table = table3(per_model, {"a": [10.0, 30.0], "b": [5.0]}, columns)
+    assert table.loc["a", "HR@10 mean"] == pytest.approx(0.3) and table.loc["a", "train seconds"] == 20.0
+    pretty = format_table3(table, columns).set_index("model")
+    assert pretty.loc["a", "HR@10"] == f"**0.3000 ± {np.std([0.2, 0.4], ddof=1):.4f}**"
+    assert pretty.loc["b", "NDCG@10"] == "**0.2000**" and pretty.loc["b", "HR@10"] == "0.2500"
