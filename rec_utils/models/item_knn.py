@@ -48,5 +48,16 @@ class ItemKNN:
         return cls(matrix, neighbours)
 
     def score_all(self, users: torch.Tensor, inputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Sum, over the user's training items ``i``, of ``sim(i, j)`` where ``i`` is among ``j``'s neighbours."""
-        return (self.history[users.cpu()] @ self.similarity).to(users.device)
+        """Sum, over the user's training items ``i``, of ``sim(i, j)`` where ``i`` is among ``j``'s neighbours.
+
+        User 0 (no id: an anonymous history) is scored from the items in ``inputs`` instead.
+        """
+        users = users.cpu()
+        rows = self.history[users].clone()
+        anonymous = (users == 0).nonzero().flatten()
+        if len(anonymous):
+            rows[anonymous] = 0.0
+            items = inputs.cpu()[anonymous]
+            rows[anonymous.unsqueeze(1).expand_as(items), items] = 1.0
+            rows[anonymous, 0] = 0.0  # padding
+        return (rows @ self.similarity).to(inputs.device)

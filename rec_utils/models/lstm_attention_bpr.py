@@ -118,14 +118,17 @@ class LSTMAttentionBPR(nn.Module):
         context = torch.bmm(weights.unsqueeze(1), hidden).squeeze(1)
         return context, weights
 
-    def user_representation(self, users: torch.Tensor, inputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """The vector in item space that scores items for each case."""
+    def user_representation(self, users: torch.Tensor, inputs: torch.Tensor, lengths: torch.Tensor,
+                            features: torch.Tensor | None = None) -> torch.Tensor:
+        """The vector in item space that scores items for each case; ``features`` (encoded demographics,
+        ``[batch, fields]``) replaces the users' own, e.g. for a newcomer (user 0)."""
         context, _ = self.encode_sequence(inputs, lengths)
         parts = [context]
         if self.use_user_embedding:
             parts.append(self.user_embedding(users))
         if self.use_demographics:
-            features = self.user_features[users]
+            if features is None:
+                features = self.user_features[users]
             parts.extend(emb(features[:, j]) for j, emb in enumerate(self.demographic_embeddings))
         return self.head(self.dropout(torch.cat(parts, dim=1)))
 
@@ -151,8 +154,9 @@ class LSTMAttentionBPR(nn.Module):
         user_vec = self.user_representation(users, inputs, lengths)
         return torch.einsum("bd,bnd->bn", user_vec, self.item_representation(items))
 
-    def score_all(self, users: torch.Tensor, inputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def score_all(self, users: torch.Tensor, inputs: torch.Tensor, lengths: torch.Tensor,
+                  features: torch.Tensor | None = None) -> torch.Tensor:
         """Scores ``[batch, n_items + 1]`` for every item id; column 0 (padding) is ``-inf``."""
-        scores = self.user_representation(users, inputs, lengths) @ self.item_representation().T
+        scores = self.user_representation(users, inputs, lengths, features) @ self.item_representation().T
         scores[:, 0] = float("-inf")
         return scores
