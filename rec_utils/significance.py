@@ -25,7 +25,7 @@ def per_user_metric(ranks_per_seed: Sequence[np.ndarray], metric: str = "NDCG@10
     if len(lengths) != 1:
         raise ValueError(f"seeds ranked different numbers of cases: {sorted(lengths)}")
     k = int(metric.split("@")[1])
-    values = [metrics_from_ranks(torch.as_tensor(np.asarray(r)), (k,))[metric].numpy() for r in ranks_per_seed]
+    values = [metrics_from_ranks(torch.as_tensor(np.array(r)), (k,))[metric].numpy() for r in ranks_per_seed]
     return np.mean(values, axis=0)
 
 

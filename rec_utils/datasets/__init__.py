@@ -11,18 +11,22 @@ from pathlib import Path
 from typing import Callable
 
 from rec_utils.datasets.base import RawDataset, UserFeature
+from rec_utils.datasets.custom import load_custom
 from rec_utils.datasets.lastfm import LASTFM_1K, LASTFM_2K, load_lastfm_1k, load_lastfm_2k
 from rec_utils.datasets.movielens import ML_1M, ML_100K, load_ml_1m, load_ml_100k
 from rec_utils.datasets.sources import DatasetError, DatasetFormatError, OfficialSource, download_official
 
 LOADERS: dict[str, Callable[..., RawDataset]] = {"ml-100k": load_ml_100k, "ml-1m": load_ml_1m,
-                                                "lastfm-2k": load_lastfm_2k, "lastfm-1k": load_lastfm_1k}
+                                                "lastfm-2k": load_lastfm_2k, "lastfm-1k": load_lastfm_1k,
+                                                "custom": load_custom}
 OFFICIAL_SOURCES: dict[str, OfficialSource] = {"ml-100k": ML_100K, "ml-1m": ML_1M, "lastfm-2k": LASTFM_2K,
                                                "lastfm-1k": LASTFM_1K}
 
 # Whether evaluation masks the items a user already interacted with (README, evaluation protocol): a movie is rated once,
 # so MovieLens masks them; re-listening is the norm on Last.fm, which does not.
-MASK_SEEN_DEFAULT: dict[str, bool] = {"ml-100k": True, "ml-1m": True, "lastfm-2k": False, "lastfm-1k": False}
+# A custom dataset keeps repeats rankable (False); set MASK_SEEN in the notebooks where items are consumed once.
+MASK_SEEN_DEFAULT: dict[str, bool] = {"ml-100k": True, "ml-1m": True, "lastfm-2k": False, "lastfm-1k": False,
+                                      "custom": False}
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,12 @@ DATASET_INFO: dict[str, DatasetInfo] = {
         "duplicate rows are dropped too. No genres.",
         "Each event is one play of a track; replays are frequent and every play counts as one interaction.",
         "fig4"),
+    "custom": DatasetInfo(
+        "Your own dataset (custom CSV format)",
+        "Interactions, and optionally user demographics and item titles and genres, read from DATA_PATH in the "
+        "format the README describes ('Your own dataset').",
+        "Each row of interactions.csv counts as one interaction.",
+        "fig2"),
 }
 
 
@@ -77,17 +87,20 @@ def check_dataset_name(name: str) -> None:
 
 
 def load_dataset(name: str, path: str | Path | None = None, download: bool = True, **options) -> RawDataset:
-    """Load a dataset by name (see ``LOADERS``) from its official files; ``options`` go to its loader."""
+    """Load a dataset by name (see ``LOADERS``) from its official files (``custom``: from the folder ``path``);
+    ``options`` go to its loader."""
     check_dataset_name(name)
     return LOADERS[name](path=path, download=download, **options)
 
 
 def matches_official(name: str, checksums: dict[str, str]) -> dict[str, bool]:
-    """For each file read, whether its SHA-256 equals the official distribution's."""
+    """For each file read, whether its SHA-256 equals the official distribution's (None: there is none)."""
+    if name not in OFFICIAL_SOURCES:
+        return {f: None for f in checksums}
     known = OFFICIAL_SOURCES[name].file_sha256
     return {f: known.get(f) == digest for f, digest in checksums.items()}
 
 
 __all__ = ["check_dataset_name", "DATASET_INFO", "DatasetInfo", "RawDataset", "UserFeature", "DatasetError", "DatasetFormatError", "LOADERS", "MASK_SEEN_DEFAULT",
-           "load_dataset", "matches_official", "download_official", "ML_100K", "ML_1M", "LASTFM_2K",
+           "load_dataset", "load_custom", "matches_official", "download_official", "ML_100K", "ML_1M", "LASTFM_2K",
            "LASTFM_1K"]
