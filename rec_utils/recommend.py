@@ -86,7 +86,7 @@ def _top_k(model: Any, data: ProcessedData, user_idx: int, history_idx: np.ndarr
                   else model.score_all(*args)).float()[0].clone()
     scores[0] = float("-inf")
     if exclude_seen and len(history_idx):
-        scores[torch.from_numpy(np.asarray(history_idx, dtype=np.int64))] = float("-inf")
+        scores[torch.from_numpy(np.array(history_idx, dtype=np.int64))] = float("-inf")
     candidates = scores[1:][torch.isfinite(scores[1:])]
     if len(candidates) and bool((candidates == candidates[0]).all()):
         raise ValueError(f"{model.name} scores every item equally for this input: it has nothing to rank by "
@@ -133,3 +133,16 @@ def recommend_for_newcomer(model: Any, data: ProcessedData, demographics: Mappin
     table, _ = _top_k(model, data, 0, np.zeros(0, dtype=np.int64), k, False, features if takes_features else None)
     note = f"newcomer {dict(demographics)}" + ("" if takes_features else f": {model.name} has no demographic input")
     return Recommendations(table, note=note)
+
+
+def attention_over(model: Any, data: ProcessedData, history: Sequence[Any]) -> pd.DataFrame:
+    """The paper model's attention weight on each item of ``history`` (original ids, oldest first, at most
+    ``max_len``: e.g. ``Recommendations.history``). Attention reads the items only, not the user."""
+    if not hasattr(model, "encode_sequence"):
+        raise ValueError(f"{model.name} has no attention weights")
+    items = np.array([_index_of(data.item_ids, item, "item") for item in history], dtype=np.int64)
+    model.eval()
+    with torch.no_grad():
+        _, weights = model.encode_sequence(torch.from_numpy(items)[None], torch.tensor([len(items)]))
+    return pd.DataFrame({"position": np.arange(1, len(items) + 1), "item": list(history),
+                         "name": data.item_names(items), "attention": weights[0, :len(items)].numpy()})

@@ -54,6 +54,9 @@ def test_03_records_model_and_padding_invariance(smoke_run):
     assert recorded["padding_max_abs_difference"] < 1e-5
     assert recorded["stage_shapes"]["scores (all items)"] == [4, 1683]
     assert sum(recorded["attention_trained"]) == pytest.approx(1.0, abs=1e-5)
+    recs = recorded["recommendations"]
+    assert recs["reloaded_identical"] is True and recs["newcomer_profile"]["occupation"] == "student"
+    assert all(len(recs[k]) == 10 for k in ("heavy_user", "light", "newcomer"))
 
 
 def test_04_records_table1_above_popularity(smoke_run):

@@ -100,3 +100,27 @@ def test_every_model_recommends_for_a_user(label, ml100k, ml100k_raw):
     if label == "BPR-MF":
         with pytest.raises(ValueError, match="scores every item equally"):
             recommend_for_history(model, data, [50, 181])
+
+
+def test_a_fresh_process_reloads_the_same_top10(trained, ml100k, tmp_path):
+    """Load in a new Python process (a fresh kernel): the top 10 and their scores are bit-identical."""
+    import json
+    import os
+    import subprocess
+    import sys
+    path = save_model(trained, ml100k, tmp_path / "model.pt", dict(emb_dim=32, hidden_dim=32, genre_dim=8, demo_dim=8))
+    script = (
+        "import json, sys\n"
+        "from rec_utils.checkpoints import load_model\n"
+        "from rec_utils.datasets import load_dataset\n"
+        "from rec_utils.preprocessing import load_processed\n"
+        "from rec_utils.recommend import recommend_for_user\n"
+        "data, _ = load_processed(load_dataset('ml-100k'))\n"
+        f"model, _ = load_model({str(path)!r}, data)\n"
+        f"out = {{u: recommend_for_user(model, data, u).table[['item', 'score']].values.tolist() for u in {USERS}}}\n"
+        "json.dump(out, sys.stdout)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ, check=True)
+    fresh = json.loads(result.stdout)
+    for u in USERS:
+        here = recommend_for_user(trained, ml100k, u).table[["item", "score"]].values.tolist()
+        assert fresh[str(u)] == here
