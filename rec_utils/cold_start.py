@@ -1,0 +1,87 @@
+"""Cold-start evaluation: the same test targets seen through less history, and users grouped by activity.
+
+Simulated cold start (the paper's): every test case keeps only the last ``n`` items of its input
+(``n = 0`` is a newcomer). So that nothing of the dropped history reaches the model, the case is scored
+as an unknown user (user 0: no user embedding, which was trained on the full history) who keeps their
+demographics, and only the kept items are masked as already seen. Natural cold start: test users
+grouped by how many training events they have.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from rec_utils.metrics import DEFAULT_KS, mean_metrics, metrics_from_ranks, pessimistic_ranks
+from rec_utils.preprocessing import EvalCases, ProcessedData
+
+ACTIVITY_BINS = (1, 5, 10, 20)  # groups 1-4, 5-9, 10-19, 20+ training events
+
+
+def truncate_cases(cases: EvalCases, n: int | None) -> EvalCases:
+    """The cases with only the last ``n`` input items (``None``: unchanged), as anonymous users.
+
+    Targets and their order are unchanged; ``users`` are kept so that demographics can be looked up,
+    and the seen-item lists hold only the kept items.
+    """
+    if n is None:
+        return cases
+    if n < 0:
+        raise ValueError(f"n must be >= 0 or None, got {n}")
+    width = cases.inputs.shape[1]
+    keep = np.minimum(cases.lengths, n)
+    offsets = np.arange(width)
+    source = (cases.lengths - keep)[:, None] + offsets[None, :]
+    valid = offsets[None, :] < keep[:, None]
+    inputs = np.where(valid, np.take_along_axis(cases.inputs, np.minimum(source, width - 1), axis=1), 0)
+    indptr = np.concatenate([[0], np.cumsum(keep)]).astype(np.int64)
+    seen = inputs[valid]
+    return dataclasses.replace(cases, inputs=inputs.astype(np.int64), lengths=keep.astype(np.int64),
+                               seen_indptr=indptr, seen_items=seen.astype(np.int64))
+
+
+def evaluate_cold(model, data: ProcessedData, cases: EvalCases, mask_seen: bool,
+                  ks: Sequence[int] = DEFAULT_KS, batch_size: int = 1024) -> tuple[dict[str, float], np.ndarray]:
+    """Metrics and ranks of ``cases`` scored as unknown users: user 0, with each case's own demographics
+    where the model reads them (``score_all(..., features=...)``)."""
+    takes_features = "features" in model.score_all.__code__.co_varnames
+    if hasattr(model, "eval"):
+        model.eval()
+    ranks = []
+    with torch.no_grad():
+        for start in range(0, len(cases), batch_size):
+            stop = min(start + batch_size, len(cases))
+            anonymous = torch.zeros(stop - start, dtype=torch.long)
+            inputs = torch.from_numpy(cases.inputs[start:stop])
+            lengths = torch.from_numpy(cases.lengths[start:stop])
+            if takes_features:
+                features = torch.from_numpy(data.user_features[cases.users[start:stop]])
+                scores = model.score_all(anonymous, inputs, lengths, features=features)
+            else:
+                scores = model.score_all(anonymous, inputs, lengths)
+            scores = scores.float().clone()
+            scores[:, 0] = float("-inf")
+            if mask_seen:
+                for row, case in enumerate(range(start, stop)):
+                    seen = cases.seen_items[cases.seen_indptr[case]:cases.seen_indptr[case + 1]]
+                    scores[row, torch.from_numpy(seen)] = float("-inf")
+            ranks.append(pessimistic_ranks(scores, torch.from_numpy(cases.targets[start:stop])))
+    all_ranks = torch.cat(ranks)
+    return mean_metrics(metrics_from_ranks(all_ranks, ks)), all_ranks.numpy()
+
+
+def activity_groups(data: ProcessedData, cases: EvalCases, bins: Sequence[int] = ACTIVITY_BINS) -> pd.Series:
+    """Each case's group by its user's number of training events: ``"1-4"``, ``"5-9"``, ``"10-19"``, ``"20+"``
+    for the default bins. Every case falls in exactly one group (a count below the first edge is an error)."""
+    edges = list(bins)
+    if edges != sorted(set(edges)) or edges[0] < 1:
+        raise ValueError(f"bins must be strictly increasing from at least 1, got {bins}")
+    train = data.sequences[data.sequences["split"] == "train"]
+    counts = np.bincount(train["user_idx"], minlength=data.n_users + 1)[cases.users]
+    if (counts < edges[0]).any():
+        raise ValueError(f"{int((counts < edges[0]).sum())} cases have fewer than {edges[0]} training events")
+    labels = [f"{lo}-{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:])] + [f"{edges[-1]}+"]
+    return pd.Series(pd.cut(counts, [*edges, np.inf], right=False, labels=labels), name="training events")
