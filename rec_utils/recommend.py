@@ -89,8 +89,9 @@ def _top_k(model: Any, data: ProcessedData, user_idx: int, history_idx: np.ndarr
         scores[torch.from_numpy(np.array(history_idx, dtype=np.int64))] = float("-inf")
     candidates = scores[1:][torch.isfinite(scores[1:])]
     if len(candidates) and bool((candidates == candidates[0]).all()):
-        raise ValueError(f"{model.name} scores every item equally for this input: it has nothing to rank by "
-                         "(no history, no user and no demographic input)")
+        raise ValueError(f"{model.name} scores every item equally for this input: nothing in it is something the "
+                         "model can rank by (e.g. BPR-MF and LightGCN know only the users they were trained on, not "
+                         "an anonymous history or a newcomer)")
     top = torch.topk(scores, min(k, int(torch.isfinite(scores).sum())))
     items = top.indices.numpy()
     return pd.DataFrame({"rank": np.arange(1, len(items) + 1), "item": data.item_ids[items - 1],

@@ -115,7 +115,7 @@ def test_a_partial_run_keeps_the_full_runs_record(smoke_run):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--dataset", "nope"], "unknown dataset 'nope'; available: lastfm-1k, lastfm-2k, ml-100k, ml-1m"),
+    (["--dataset", "nope"], "unknown dataset 'nope'; available: custom, lastfm-1k, lastfm-2k, ml-100k, ml-1m"),
     (["--dataset", "ml-100k", "--only", "99"], "no notebook matches ['99']"),
 ])
 def test_main_command_refuses_bad_arguments_before_running(argv, message, capsys):
