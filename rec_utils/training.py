@@ -19,6 +19,7 @@ import random
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -123,20 +124,12 @@ def _tensors(windows: Windows, device: str) -> tuple[torch.Tensor, ...]:
     return tuple(torch.from_numpy(a).to(device) for a in (windows.users, windows.inputs, windows.lengths, windows.targets))
 
 
-def train_bpr(model: nn.Module, data: ProcessedData, config: TrainConfig, progress: bool = True) -> TrainResult:
-    """Train ``model`` (which provides ``score_pairs``) and leave it holding its best-validation weights.
-
-    Early stopping: training stops after ``patience`` epochs without a better validation NDCG@10.
-    Ctrl-C (KeyboardInterrupt) stops after the current batch; the best weights so far are kept.
-    """
-    device = config.device
-    model.to(device)
-    generator = torch.Generator().manual_seed(config.seed)
-    users, inputs, lengths, targets = _tensors(data.train, device)
-    v_users, v_inputs, v_lengths, v_targets = _tensors(data.valid, device)
-    v_negatives = sample_negatives(v_targets.cpu(), data.n_items, generator).to(device)
-    optimizer = OPTIMIZERS[config.optimizer](model.parameters(), config)
-
+def _train_with_early_stopping(model: nn.Module, data: ProcessedData, config: TrainConfig, progress: bool,
+                               run_epoch: Callable[[], dict], validation_extras: Callable[[], dict] | None = None
+                               ) -> TrainResult:
+    """The epoch loop both trainers share: ``run_epoch`` trains one epoch and returns its training columns,
+    ``validation_extras`` (optional) adds validation columns before the ranking metrics; the loop keeps the
+    best validation NDCG@10, stops after ``patience`` epochs without it, and survives Ctrl-C."""
     rows: list[dict] = []
     best_ndcg, best_epoch, best_state, wait = -1.0, 0, None, 0
     stopped_early = interrupted = False
@@ -147,37 +140,19 @@ def train_bpr(model: nn.Module, data: ProcessedData, config: TrainConfig, progre
         for epoch in range(1, config.epochs + 1):
             model.train()
             t0 = time.perf_counter()
-            order = torch.randperm(len(targets), generator=generator).to(device)
-            loss_sum = acc_sum = 0.0
-            for start in range(0, len(order), config.batch_size):
-                idx = order[start:start + config.batch_size]
-                pos = targets[idx]
-                neg = sample_negatives(pos.cpu(), data.n_items, generator).to(device)
-                scores = model.score_pairs(users[idx], inputs[idx], lengths[idx], torch.stack([pos, neg], dim=1))
-                loss, acc = bpr_loss_and_accuracy(scores[:, 0], scores[:, 1])
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.grad_clip > 0:
-                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                optimizer.step()
-                loss_sum += loss.item() * len(idx)
-                acc_sum += acc.item() * len(idx)
+            row = {"epoch": epoch, **run_epoch()}
             train_seconds = time.perf_counter() - t0
-
             t1 = time.perf_counter()
             model.eval()
-            with torch.no_grad():
-                v_scores = model.score_pairs(v_users, v_inputs, v_lengths, torch.stack([v_targets, v_negatives], dim=1))
-                v_loss, v_acc = bpr_loss_and_accuracy(v_scores[:, 0], v_scores[:, 1])
+            if validation_extras is not None:
+                with torch.no_grad():
+                    row.update(validation_extras())
             ranking = evaluate(model, data.valid, config.mask_seen, ks=(10,), batch_size=config.eval_batch_size,
-                               device=device).metrics
-            rows.append({
-                "epoch": epoch, "train_loss": loss_sum / len(order), "train_accuracy": acc_sum / len(order),
-                "valid_loss": float(v_loss), "valid_accuracy": float(v_acc),
-                "valid_HR@10": ranking["HR@10"], "valid_NDCG@10": ranking["NDCG@10"],
-                "train_seconds": train_seconds, "eval_seconds": time.perf_counter() - t1,
-            })
-            bar.set_postfix(loss=f"{rows[-1]['train_loss']:.4f}", val_ndcg10=f"{ranking['NDCG@10']:.4f}", refresh=False)
+                               device=config.device).metrics
+            row.update({"valid_HR@10": ranking["HR@10"], "valid_NDCG@10": ranking["NDCG@10"],
+                        "train_seconds": train_seconds, "eval_seconds": time.perf_counter() - t1})
+            rows.append(row)
+            bar.set_postfix(loss=f"{row['train_loss']:.4f}", val_ndcg10=f"{ranking['NDCG@10']:.4f}", refresh=False)
             bar.update(1)  # counts finished epochs, so an early stop shows the epochs actually run
             if ranking["NDCG@10"] > best_ndcg:
                 best_ndcg, best_epoch, wait = ranking["NDCG@10"], epoch, 0
@@ -199,6 +174,46 @@ def train_bpr(model: nn.Module, data: ProcessedData, config: TrainConfig, progre
                        interrupted=interrupted, config=asdict(config))
 
 
+def train_bpr(model: nn.Module, data: ProcessedData, config: TrainConfig, progress: bool = True) -> TrainResult:
+    """Train ``model`` (which provides ``score_pairs``) and leave it holding its best-validation weights.
+
+    Early stopping: training stops after ``patience`` epochs without a better validation NDCG@10.
+    Ctrl-C (KeyboardInterrupt) stops after the current batch; the best weights so far are kept.
+    """
+    device = config.device
+    model.to(device)
+    generator = torch.Generator().manual_seed(config.seed)
+    users, inputs, lengths, targets = _tensors(data.train, device)
+    v_users, v_inputs, v_lengths, v_targets = _tensors(data.valid, device)
+    v_negatives = sample_negatives(v_targets.cpu(), data.n_items, generator).to(device)
+    optimizer = OPTIMIZERS[config.optimizer](model.parameters(), config)
+
+    def run_epoch() -> dict:
+        order = torch.randperm(len(targets), generator=generator).to(device)
+        loss_sum = acc_sum = 0.0
+        for start in range(0, len(order), config.batch_size):
+            idx = order[start:start + config.batch_size]
+            pos = targets[idx]
+            neg = sample_negatives(pos.cpu(), data.n_items, generator).to(device)
+            scores = model.score_pairs(users[idx], inputs[idx], lengths[idx], torch.stack([pos, neg], dim=1))
+            loss, acc = bpr_loss_and_accuracy(scores[:, 0], scores[:, 1])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.grad_clip > 0:
+                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            loss_sum += loss.item() * len(idx)
+            acc_sum += acc.item() * len(idx)
+        return {"train_loss": loss_sum / len(order), "train_accuracy": acc_sum / len(order)}
+
+    def validation_extras() -> dict:
+        v_scores = model.score_pairs(v_users, v_inputs, v_lengths, torch.stack([v_targets, v_negatives], dim=1))
+        v_loss, v_acc = bpr_loss_and_accuracy(v_scores[:, 0], v_scores[:, 1])
+        return {"valid_loss": float(v_loss), "valid_accuracy": float(v_acc)}
+
+    return _train_with_early_stopping(model, data, config, progress, run_epoch, validation_extras)
+
+
 def train_model(model: nn.Module, data: ProcessedData, config: TrainConfig, progress: bool = True) -> TrainResult:
     """Train a baseline that provides ``loss(batch, generator)`` on its kind of examples.
 
@@ -215,50 +230,19 @@ def train_model(model: nn.Module, data: ProcessedData, config: TrainConfig, prog
     examples = {k: torch.from_numpy(np.array(v)).to(device) for k, v in arrays.items()}
     n = len(next(iter(examples.values())))
     optimizer = OPTIMIZERS[config.optimizer](model.parameters(), config)
-    rows: list[dict] = []
-    best_ndcg, best_epoch, best_state, wait = -1.0, 0, None, 0
-    stopped_early = interrupted = False
-    started = time.perf_counter()
-    bar = tqdm(total=config.epochs, desc=f"training {model.name}", unit="epoch", disable=not progress)
-    try:
-        for epoch in range(1, config.epochs + 1):
-            model.train()
-            t0 = time.perf_counter()
-            order = torch.randperm(n, generator=generator).to(device)
-            loss_sum = 0.0
-            for start in range(0, n, config.batch_size):
-                idx = order[start:start + config.batch_size]
-                loss = model.loss({k: v[idx] for k, v in examples.items()}, generator)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.grad_clip > 0:
-                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                optimizer.step()
-                loss_sum += loss.item() * len(idx)
-            train_seconds = time.perf_counter() - t0
-            t1 = time.perf_counter()
-            ranking = evaluate(model, data.valid, config.mask_seen, ks=(10,), batch_size=config.eval_batch_size,
-                               device=device).metrics
-            rows.append({"epoch": epoch, "train_loss": loss_sum / n, "valid_HR@10": ranking["HR@10"],
-                         "valid_NDCG@10": ranking["NDCG@10"], "train_seconds": train_seconds,
-                         "eval_seconds": time.perf_counter() - t1})
-            bar.set_postfix(loss=f"{rows[-1]['train_loss']:.4f}", val_ndcg10=f"{ranking['NDCG@10']:.4f}", refresh=False)
-            bar.update(1)
-            if ranking["NDCG@10"] > best_ndcg:
-                best_ndcg, best_epoch, wait = ranking["NDCG@10"], epoch, 0
-                best_state = copy.deepcopy(model.state_dict())
-            else:
-                wait += 1
-                if wait >= config.patience:
-                    stopped_early = True
-                    break
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        bar.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    model.eval()
-    return TrainResult(history=pd.DataFrame(rows), best_epoch=best_epoch, best_valid_ndcg10=best_ndcg,
-                       train_seconds=time.perf_counter() - started, stopped_early=stopped_early,
-                       interrupted=interrupted, config=asdict(config))
+
+    def run_epoch() -> dict:
+        order = torch.randperm(n, generator=generator).to(device)
+        loss_sum = 0.0
+        for start in range(0, n, config.batch_size):
+            idx = order[start:start + config.batch_size]
+            loss = model.loss({k: v[idx] for k, v in examples.items()}, generator)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.grad_clip > 0:
+                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            loss_sum += loss.item() * len(idx)
+        return {"train_loss": loss_sum / n}
+
+    return _train_with_early_stopping(model, data, config, progress, run_epoch)
