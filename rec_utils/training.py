@@ -124,6 +124,15 @@ def _tensors(windows: Windows, device: str) -> tuple[torch.Tensor, ...]:
     return tuple(torch.from_numpy(a).to(device) for a in (windows.users, windows.inputs, windows.lengths, windows.targets))
 
 
+def _optimizer_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss: torch.Tensor, grad_clip: float) -> None:
+    """Back-propagate ``loss``, clip the gradient norm to ``grad_clip`` (0: no clipping) and step."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip > 0:
+        nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+
+
 def _train_with_early_stopping(model: nn.Module, data: ProcessedData, config: TrainConfig, progress: bool,
                                run_epoch: Callable[[], dict], validation_extras: Callable[[], dict] | None = None
                                ) -> TrainResult:
@@ -197,11 +206,7 @@ def train_bpr(model: nn.Module, data: ProcessedData, config: TrainConfig, progre
             neg = sample_negatives(pos.cpu(), data.n_items, generator).to(device)
             scores = model.score_pairs(users[idx], inputs[idx], lengths[idx], torch.stack([pos, neg], dim=1))
             loss, acc = bpr_loss_and_accuracy(scores[:, 0], scores[:, 1])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.grad_clip > 0:
-                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
+            _optimizer_step(model, optimizer, loss, config.grad_clip)
             loss_sum += loss.item() * len(idx)
             acc_sum += acc.item() * len(idx)
         return {"train_loss": loss_sum / len(order), "train_accuracy": acc_sum / len(order)}
@@ -237,11 +242,7 @@ def train_model(model: nn.Module, data: ProcessedData, config: TrainConfig, prog
         for start in range(0, n, config.batch_size):
             idx = order[start:start + config.batch_size]
             loss = model.loss({k: v[idx] for k, v in examples.items()}, generator)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.grad_clip > 0:
-                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
+            _optimizer_step(model, optimizer, loss, config.grad_clip)
             loss_sum += loss.item() * len(idx)
         return {"train_loss": loss_sum / n}
 
