@@ -14,11 +14,9 @@ one fixed negative per validation case, drawn once per run, in evaluation mode.
 from __future__ import annotations
 
 import copy
-import os
 import random
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -96,16 +94,6 @@ def resolve_device(name: str) -> str:
         print(f"DEVICE={name!r} requested but CUDA is not available: using the CPU")
         return "cpu"
     return name
-
-
-def save_checkpoint(model: nn.Module, path: Path, metadata: dict) -> Path:
-    """Save the model's weights with ``metadata`` through a temporary file, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")  # torch.save writes non-atomically: rename once complete
-    torch.save({"state_dict": model.state_dict(), "metadata": metadata}, tmp)
-    os.replace(tmp, path)
-    return path
 
 
 def sample_negatives(positives: torch.Tensor, n_items: int, generator: torch.Generator) -> torch.Tensor:

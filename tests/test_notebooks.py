@@ -5,6 +5,7 @@ Outputs go to a temporary folder (``OUTPUT_ROOT``), never over the committed res
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 from rec_utils import paths
@@ -71,6 +72,17 @@ def test_04_records_table1_above_popularity(smoke_run):
     assert (results / "table1.csv").read_text().count("\n") == 17
     assert (smoke_run / "figures" / "ml-100k" / "fig2_training_curves.png").is_file()
     assert (smoke_run / "reports" / "ml-100k" / "04_training_curves.ipynb").is_file()
+
+
+def test_04_checkpoints_reload_with_their_data_identity(smoke_run):
+    from rec_utils.checkpoints import load_model
+    from rec_utils.datasets import load_dataset
+    from rec_utils.preprocessing import PreprocessParams, load_processed
+    data, _ = load_processed(load_dataset("ml-100k"), PreprocessParams(max_len=SMOKE.get("MAX_LEN", 8)))
+    model, bundle = load_model(smoke_run / "checkpoints" / "ml-100k" / "lstm_attention_bpr_seed0.pt", data)
+    assert bundle["model"] == "LSTM-Attention-BPR" and bundle["extra"]["seed"] == 0
+    assert bundle["extra"]["best_epoch"] == load_results("ml-100k", "04_training_curves", smoke_run)["runs"][0]["best_epoch"]
+    assert model.score_all(torch.tensor([1]), torch.tensor([[0] * 7 + [50]]), torch.tensor([1])).shape == (1, 1683)
 
 
 def test_06_records_table3_significance_and_recbole_check(smoke_run):
