@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -118,7 +119,10 @@ class BaselineRun:
     """A baseline tuned, trained and scored: one entry per seed, plus the search."""
 
     label: str
-    setting: dict[str, Any]
+    seeds: list[int]
+    setting: dict[str, Any]                 # the chosen model hyper-parameters and training settings
+    hyperparameters: dict[str, Any]         # the model's part of ``setting`` (what rebuilds it)
+    models: list[Any]                       # per seed, trained (kept best-validation weights) or fitted
     search: pd.DataFrame
     test: list[dict[str, float]]           # per seed, under the run's seen-item rule
     test_unmasked: list[dict[str, float]] | None  # per seed, seen items not masked (only when the run masks them)
@@ -187,10 +191,26 @@ def run_baseline(spec: BaselineSpec, data: ProcessedData, seeds: Sequence[int], 
         ranks.append(result.ranks)
         if mask_seen:
             unmasked.append(evaluate(model, data.test, False, ks, device=device).metrics)
-    return BaselineRun(label=spec.label, setting={**spec.hyperparameters, **spec.training, **setting},
+    return BaselineRun(label=spec.label, seeds=list(seeds), setting={**spec.hyperparameters, **spec.training, **setting},
+                       hyperparameters=_split_setting(spec, setting)[0], models=[r[1] for r in runs],
                        search=pd.DataFrame(searched), test=test, test_unmasked=unmasked if mask_seen else None, test_ranks=ranks,
                        train_seconds=[r[2] for r in runs], best_epochs=[r[3] for r in runs],
                        histories=[r[4] for r in runs])
+
+
+def checkpoint_path(directory: str | Path, label: str, seed: int) -> Path:
+    """Where :func:`save_run_models` puts ``label``'s model for ``seed``."""
+    return Path(directory) / f"baseline_{label}_seed{seed}.pt"
+
+
+def save_run_models(run: BaselineRun, data: ProcessedData, directory: str | Path) -> list[Path]:
+    """Save every seed's model of ``run`` with :func:`rec_utils.checkpoints.save_model` (readable by
+    ``load_model``), with the label, seed, chosen setting and best epoch in ``extra``."""
+    from rec_utils.checkpoints import save_model
+
+    return [save_model(model, data, checkpoint_path(directory, run.label, seed), run.hyperparameters,
+                       extra={"label": run.label, "seed": seed, "setting": run.setting, "best_epoch": epoch})
+            for seed, model, epoch in zip(run.seeds, run.models, run.best_epochs)]
 
 
 def load_paper_model_run(dataset: str, seeds: Sequence[int], cache_key: str, mask_seen: bool,
