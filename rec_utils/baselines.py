@@ -10,7 +10,9 @@ RecBole's standard setting, against the paper model's 8).
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -88,21 +90,22 @@ SPECS: tuple[BaselineSpec, ...] = (
                  max_len=50,
                  source="Li et al. 2017: embedding 50, hidden 100, dropout 0.25/0.5, Adam 1e-3, cross-entropy"),
     BaselineSpec("SASRec", "SASRec", "sequential",
-                 {"dim": 64, "blocks": 2, "heads": 1, "dropout": 0.2, "loss": "bce", "max_len": 50},
+                 {"dim": 64, "blocks": 2, "heads": 1, "dropout": 0.2, "loss": "bce", "max_len": 50, "stride": 10},
                  {"lr": 1e-3, "batch_size": 128, "weight_decay": 0.0, "epochs": 200, "patience": 10, "grad_clip": 5.0},
                  search={"dropout": [0.2, 0.5]}, max_len=50,
                  source="Kang & McAuley 2018: 2 blocks, 1 head, dropout 0.2 (dense) / 0.5 (sparse), Adam 1e-3, "
-                        "batch 128, binary cross-entropy with one negative"),
+                        "batch 128, binary cross-entropy with one negative; training windows 10 apart (ours)"),
     BaselineSpec("SASRec-CE", "SASRec", "sequential",
-                 {"dim": 64, "blocks": 2, "heads": 1, "dropout": 0.2, "loss": "ce", "max_len": 50},
+                 {"dim": 64, "blocks": 2, "heads": 1, "dropout": 0.2, "loss": "ce", "max_len": 50, "stride": 10},
                  {"lr": 1e-3, "batch_size": 128, "weight_decay": 0.0, "epochs": 200, "patience": 10, "grad_clip": 5.0},
                  search={"dropout": [0.2, 0.5]}, max_len=50,
                  source="as SASRec, trained with full-softmax cross-entropy (Klenitskiy & Vasilev 2023)"),
     BaselineSpec("BERT4Rec", "BERT4Rec", "sequential",
-                 {"dim": 64, "blocks": 2, "heads": 2, "dropout": 0.1, "mask_prob": 0.2, "max_len": 50},
+                 {"dim": 64, "blocks": 2, "heads": 2, "dropout": 0.1, "mask_prob": 0.2, "max_len": 50, "stride": 10},
                  {"lr": 1e-3, "batch_size": 128, "weight_decay": 0.0, "epochs": 200, "patience": 10, "grad_clip": 5.0},
                  max_len=50,
-                 source=f"Sun et al. 2019: 2 blocks, 2 heads, dropout 0.1, mask 0.2 (ML-1m); Adam 1e-3 from {_RECBOLE}"),
+                 source=f"Sun et al. 2019: 2 blocks, 2 heads, dropout 0.1, mask 0.2 (ML-1m), sliding windows "
+                        f"(10 apart here); Adam 1e-3 from {_RECBOLE}"),
 )
 
 
@@ -160,30 +163,58 @@ def fit_once(spec: BaselineSpec, data: ProcessedData, candidate: dict[str, Any],
     return model, result.train_seconds, result.best_epoch, result.history, result.best_valid_ndcg10
 
 
+def _fit_in_worker(job: tuple) -> tuple[Any, float, int, pd.DataFrame, float]:
+    """:func:`fit_once` in a worker process with its share of the torch threads (no progress bar)."""
+    *arguments, threads = job
+    torch.set_num_threads(threads)
+    return fit_once(*arguments, progress=False)
+
+
+def fit_many(jobs: Sequence[tuple], workers: int = 1, progress: bool = False) -> list[tuple]:
+    """:func:`fit_once` for every ``(spec, data, candidate, seed, mask_seen, device)`` job, in order.
+
+    ``workers`` > 1 trains up to that many jobs at once in fresh (spawned) processes, each with
+    ``torch.get_num_threads() // workers`` threads (at least one); a job's result does not depend on
+    where it ran beyond float noise between processes.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    if workers == 1 or len(jobs) == 1:
+        return [fit_once(*job, progress=progress) for job in jobs]
+    threads = max(1, torch.get_num_threads() // workers)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+        return list(pool.map(_fit_in_worker, [(*job, threads) for job in jobs]))
+
+
 def run_baseline(spec: BaselineSpec, data: ProcessedData, seeds: Sequence[int], mask_seen: bool,
                  ks: Sequence[int] = DEFAULT_KS, device: str = "cpu", progress: bool = True,
-                 log: Callable[[str], None] = print) -> BaselineRun:
+                 log: Callable[[str], None] = print, workers: int = 1) -> BaselineRun:
     """Search on the first seed (validation only), then train every seed with the chosen setting and
     score the test set once per seed, under ``mask_seen`` and, when that masks, also unmasked (RecBole's rule
-    for sequential models). The reverse is not computed: a masked repeat target could not be ranked."""
+    for sequential models). The reverse is not computed: a masked repeat target could not be ranked.
+
+    ``workers`` > 1 trains the search candidates at once, then the other seeds at once (:func:`fit_many`);
+    with no search every seed is trained at once."""
     if data.params.max_len != spec.max_len:
         raise ValueError(f"{spec.label} reads {spec.max_len} items but the data has max_len={data.params.max_len}")
     if not seeds:
         raise ValueError("seeds is empty")
-    first = seeds[0]
-    searched = []
-    best = None
-    for candidate in spec.candidates():
-        model, seconds, epoch, history, valid = fit_once(spec, data, candidate, first, mask_seen, device, progress)
+    first, candidates = seeds[0], spec.candidates()
+    round_seeds = list(seeds) if len(candidates) == 1 else [first]
+    jobs = [(spec, data, c, s, mask_seen, device) for c in candidates for s in round_seeds]
+    fitted = fit_many(jobs, workers, progress)
+    searched, best = [], None
+    for candidate, (model, seconds, epoch, history, valid) in zip(candidates, fitted[::len(round_seeds)]):
         searched.append({**candidate, "valid_NDCG@10": valid, "best_epoch": epoch, "seconds": seconds})
         log(f"{spec.label} {candidate or 'defaults'}: validation NDCG@10 {valid:.4f} (epoch {epoch}, {seconds:.0f} s)")
         if best is None or valid > best[0]:
             best = (valid, candidate, model, seconds, epoch, history)
     _, setting, model, seconds, epoch, history = best
     runs = [(first, model, seconds, epoch, history)]
-    for seed in seeds[1:]:
-        model, seconds, epoch, history, _ = fit_once(spec, data, setting, seed, mask_seen, device, progress)
-        runs.append((seed, model, seconds, epoch, history))
+    others = fitted[1:] if len(candidates) == 1 else fit_many(
+        [(spec, data, setting, s, mask_seen, device) for s in seeds[1:]], workers, progress)
+    runs += [(seed, *fit[:4]) for seed, fit in zip(seeds[1:], others)]
     test, unmasked, ranks = [], [], []
     for _, model, *_ in runs:
         result = evaluate(model, data.test, mask_seen, ks, device=device)
@@ -250,6 +281,8 @@ def configure(spec: BaselineSpec, sequence_max_len: int | None = None, max_epoch
             raise ValueError(f"SEQUENCE_MAX_LEN must be >= 1, got {sequence_max_len}")
         changes["max_len"] = sequence_max_len
         changes["hyperparameters"] = {**spec.hyperparameters, "max_len": sequence_max_len}
+        if "stride" in spec.hyperparameters:  # windows cannot be further apart than they are long
+            changes["hyperparameters"]["stride"] = min(spec.hyperparameters["stride"], sequence_max_len)
     if max_epochs is not None and spec.trained:
         if max_epochs < 1:
             raise ValueError(f"BASELINE_EPOCHS must be >= 1, got {max_epochs}")

@@ -184,6 +184,7 @@ def test_configure_caps_epochs_and_turns_search_off():
     spec = configure(spec_by_label("SASRec"), sequence_max_len=20, max_epochs=3, search=False)
     assert spec.max_len == 20 and spec.hyperparameters["max_len"] == 20
     assert spec.training["epochs"] == 3 and spec.candidates() == [{}]
+    assert spec.hyperparameters["stride"] == 10 and configure(spec_by_label("BERT4Rec"), 8).hyperparameters["stride"] == 8
     with pytest.raises(ValueError, match="BASELINE_EPOCHS"):
         configure(spec_by_label("GRU4Rec"), max_epochs=0)
     with pytest.raises(ValueError, match="no baseline named"):
@@ -199,3 +200,17 @@ def test_a_dataset_without_masking_is_scored_unmasked_only():
     run = run_baseline(spec_by_label("Popularity"), data, [0, 1], mask_seen=False, log=lambda _: None)
     assert run.test_unmasked is None and len(run.test) == 2 and run.test[0] == run.test[1]
     assert run.test[0]["NDCG@10"] == pytest.approx(0.0264, abs=1e-4)  # Table 1's popularity row for lastfm-2k
+
+
+def test_parallel_workers_give_the_sequential_results(ml100k):
+    """workers=2 trains in spawned processes: the same choices and test scores as one process."""
+    from rec_utils.baselines import run_baseline
+    spec = configure(spec_by_label("BPR-MF"), max_epochs=2)
+    alone = run_baseline(spec, ml100k, [0, 1], True, progress=False, log=lambda _: None)
+    parallel = run_baseline(spec, ml100k, [0, 1], True, progress=False, log=lambda _: None, workers=2)
+    assert len(parallel.search) == 4 and parallel.setting == alone.setting
+    assert parallel.search["valid_NDCG@10"].to_numpy() == pytest.approx(alone.search["valid_NDCG@10"].to_numpy(), abs=1e-6)
+    for a, b in zip(alone.test, parallel.test):
+        assert b["NDCG@10"] == pytest.approx(a["NDCG@10"], abs=1e-6)
+    with pytest.raises(ValueError, match="workers must be >= 1, got 0"):
+        run_baseline(spec, ml100k, [0], True, workers=0)
