@@ -10,9 +10,7 @@ RecBole's standard setting, against the paper model's 8).
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -24,6 +22,7 @@ import torch
 from rec_utils.evaluation import evaluate
 from rec_utils.metrics import DEFAULT_KS
 from rec_utils.models import MODELS
+from rec_utils.parallel import run_jobs
 from rec_utils.preprocessing import ProcessedData
 from rec_utils.training import TrainConfig, set_seed, train_model
 
@@ -163,30 +162,6 @@ def fit_once(spec: BaselineSpec, data: ProcessedData, candidate: dict[str, Any],
     return model, result.train_seconds, result.best_epoch, result.history, result.best_valid_ndcg10
 
 
-def _fit_in_worker(job: tuple) -> tuple[Any, float, int, pd.DataFrame, float]:
-    """:func:`fit_once` in a worker process with its share of the torch threads (no progress bar)."""
-    *arguments, threads = job
-    torch.set_num_threads(threads)
-    return fit_once(*arguments, progress=False)
-
-
-def fit_many(jobs: Sequence[tuple], workers: int = 1, progress: bool = False) -> list[tuple]:
-    """:func:`fit_once` for every ``(spec, data, candidate, seed, mask_seen, device)`` job, in order.
-
-    ``workers`` > 1 trains up to that many jobs at once in fresh (spawned) processes, each with
-    ``torch.get_num_threads() // workers`` threads (at least one); a job's result does not depend on
-    where it ran beyond float noise between processes.
-    """
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
-    if workers == 1 or len(jobs) == 1:
-        return [fit_once(*job, progress=progress) for job in jobs]
-    threads = max(1, torch.get_num_threads() // workers)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        return list(pool.map(_fit_in_worker, [(*job, threads) for job in jobs]))
-
-
 def run_baseline(spec: BaselineSpec, data: ProcessedData, seeds: Sequence[int], mask_seen: bool,
                  ks: Sequence[int] = DEFAULT_KS, device: str = "cpu", progress: bool = True,
                  log: Callable[[str], None] = print, workers: int = 1) -> BaselineRun:
@@ -194,16 +169,17 @@ def run_baseline(spec: BaselineSpec, data: ProcessedData, seeds: Sequence[int], 
     score the test set once per seed, under ``mask_seen`` and, when that masks, also unmasked (RecBole's rule
     for sequential models). The reverse is not computed: a masked repeat target could not be ranked.
 
-    ``workers`` > 1 trains the search candidates at once, then the other seeds at once (:func:`fit_many`);
-    with no search every seed is trained at once."""
+    ``workers`` > 1 trains the search candidates at once, then the other seeds at once
+    (:func:`rec_utils.parallel.run_jobs`); with no search every seed is trained at once."""
     if data.params.max_len != spec.max_len:
         raise ValueError(f"{spec.label} reads {spec.max_len} items but the data has max_len={data.params.max_len}")
     if not seeds:
         raise ValueError("seeds is empty")
     first, candidates = seeds[0], spec.candidates()
     round_seeds = list(seeds) if len(candidates) == 1 else [first]
-    jobs = [(spec, data, c, s, mask_seen, device) for c in candidates for s in round_seeds]
-    fitted = fit_many(jobs, workers, progress)
+    bars = progress and workers == 1  # progress bars only when one training runs at a time
+    jobs = [(spec, data, c, s, mask_seen, device, bars) for c in candidates for s in round_seeds]
+    fitted = run_jobs(fit_once, jobs, workers)
     searched, best = [], None
     for candidate, (model, seconds, epoch, history, valid) in zip(candidates, fitted[::len(round_seeds)]):
         searched.append({**candidate, "valid_NDCG@10": valid, "best_epoch": epoch, "seconds": seconds})
@@ -212,8 +188,8 @@ def run_baseline(spec: BaselineSpec, data: ProcessedData, seeds: Sequence[int], 
             best = (valid, candidate, model, seconds, epoch, history)
     _, setting, model, seconds, epoch, history = best
     runs = [(first, model, seconds, epoch, history)]
-    others = fitted[1:] if len(candidates) == 1 else fit_many(
-        [(spec, data, setting, s, mask_seen, device) for s in seeds[1:]], workers, progress)
+    others = fitted[1:] if len(candidates) == 1 else run_jobs(
+        fit_once, [(spec, data, setting, s, mask_seen, device, bars) for s in seeds[1:]], workers)
     runs += [(seed, *fit[:4]) for seed, fit in zip(seeds[1:], others)]
     test, unmasked, ranks = [], [], []
     for _, model, *_ in runs:

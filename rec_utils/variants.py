@@ -8,7 +8,6 @@ the test set scored once per seed with the kept weights.
 from __future__ import annotations
 
 import itertools
-import time
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Sequence
 
@@ -18,6 +17,7 @@ import pandas as pd
 from rec_utils.evaluation import evaluate
 from rec_utils.metrics import DEFAULT_KS
 from rec_utils.models import LSTMAttentionBPR
+from rec_utils.parallel import run_jobs
 from rec_utils.preprocessing import ProcessedData
 from rec_utils.training import TrainConfig, set_seed, train_bpr
 
@@ -82,28 +82,34 @@ def train_variant_once(variant: Variant, data: ProcessedData, base_hyperparamete
 
 def run_variant(variant: Variant, data: ProcessedData, base_hyperparameters: dict[str, Any], base_config: TrainConfig,
                 seeds: Sequence[int], ks: Sequence[int] = DEFAULT_KS, progress: bool = False,
-                log: Callable[[str], None] = print) -> VariantRun:
+                log: Callable[[str], None] = print, workers: int = 1) -> VariantRun:
     """Search ``variant``'s grid on validation with the first seed, train every seed with the chosen
-    candidate, score the test set once per seed (under ``base_config.mask_seen``)."""
+    candidate, score the test set once per seed (under ``base_config.mask_seen``). ``workers`` > 1 trains
+    the candidates at once, then the other seeds at once (:func:`rec_utils.parallel.run_jobs`); with no
+    grid every seed is trained at once."""
     if not seeds:
         raise ValueError("seeds is empty")
     if variant.max_len is not None and data.params.max_len != variant.max_len:
         raise ValueError(f"{variant.label} reads {variant.max_len} items but the data has max_len={data.params.max_len}")
-    first, searched, best = seeds[0], [], None
-    for candidate in variant.candidates():
-        started = time.perf_counter()
-        model, result = train_variant_once(variant, data, base_hyperparameters, base_config, candidate, first, progress)
+    first, candidates = seeds[0], variant.candidates()
+    round_seeds = list(seeds) if len(candidates) == 1 else [first]
+    bars = progress and workers == 1
+    fitted = run_jobs(train_variant_once, [(variant, data, base_hyperparameters, base_config, c, s, bars)
+                                           for c in candidates for s in round_seeds], workers)
+    searched, best = [], None
+    for candidate, (model, result) in zip(candidates, fitted[::len(round_seeds)]):
         searched.append({**candidate, "valid_NDCG@10": result.best_valid_ndcg10, "best_epoch": result.best_epoch,
-                         "seconds": time.perf_counter() - started})
+                         "seconds": result.train_seconds})
         log(f"{variant.label} {candidate or 'as set'}: validation NDCG@10 {result.best_valid_ndcg10:.4f} "
             f"(epoch {result.best_epoch} of {len(result.history)}, {result.train_seconds:.0f} s)")
         if best is None or result.best_valid_ndcg10 > best[0].best_valid_ndcg10:
             best = (result, candidate, model)
     result, chosen, model = best
-    runs = [(model, result)]
-    for seed in seeds[1:]:
-        runs.append(train_variant_once(variant, data, base_hyperparameters, base_config, chosen, seed, progress))
-        log(f"{variant.label} seed {seed}: best epoch {runs[-1][1].best_epoch}, {runs[-1][1].train_seconds:.0f} s")
+    others = fitted[1:] if len(candidates) == 1 else run_jobs(
+        train_variant_once, [(variant, data, base_hyperparameters, base_config, chosen, s, bars) for s in seeds[1:]], workers)
+    runs = [(model, result), *others]
+    for seed, (_, r) in zip(seeds[1:], others):
+        log(f"{variant.label} seed {seed}: best epoch {r.best_epoch} of {len(r.history)}, {r.train_seconds:.0f} s")
     scored = [evaluate(m, data.test, base_config.mask_seen, ks, device=base_config.device) for m, _ in runs]
     return VariantRun(label=variant.label, seeds=list(seeds), setting=dict(chosen), search=pd.DataFrame(searched),
                       test=[s.metrics for s in scored], test_ranks=[s.ranks for s in scored],

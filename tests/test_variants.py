@@ -53,3 +53,16 @@ def test_run_variant_keeps_the_best_validation_candidate_and_scores_each_seed(ml
     again = evaluate(run.models[1], data.test, True).metrics
     assert again["NDCG@10"] == pytest.approx(run.test[1]["NDCG@10"])
     assert all(h["epoch"].tolist() == [1, 2] for h in run.histories)
+
+
+def test_parallel_workers_give_the_sequential_results(ml100k):
+    data = _subset(ml100k, 3_000)
+    variant = Variant("no attention", {"use_attention": False})
+    config = TrainConfig(mask_seen=True, epochs=2, patience=2)
+    sizes = {"emb_dim": 16, "hidden_dim": 16, "genre_dim": 4, "demo_dim": 4}
+    alone = run_variant(variant, data, sizes, config, seeds=[0, 1], log=lambda _: None)
+    parallel = run_variant(variant, data, sizes, config, seeds=[0, 1], log=lambda _: None, workers=2)
+    for a, b in zip(alone.test, parallel.test):
+        assert b["NDCG@10"] == pytest.approx(a["NDCG@10"], abs=1e-6)
+    for a, b in zip(alone.histories, parallel.histories):
+        assert b["train_loss"].to_numpy() == pytest.approx(a["train_loss"].to_numpy(), rel=1e-5)
