@@ -201,9 +201,11 @@ def plot_model_comparison(table: pd.DataFrame, ks: Sequence[int] = (10, 100), hi
                    label=f"K = {k}")
         ax.set_xticks(x, models, rotation=40, ha="right")
         ax.set_title(metric)
-        ax.set_ylabel(f"{metric}@K (test, mean over seeds)")
+        ax.set_ylabel(f"{metric}@K (test)")
+        ax.margins(y=0.12)
         if highlight in models:
             ax.get_xticklabels()[models.index(highlight)].set_fontweight("bold")
-        ax.legend(frameon=False)
-    fig.suptitle(title)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(ks), frameon=False)  # one legend, below the panels
+    fig.suptitle(title + ("\n" if title else "") + "bars: mean over seeds; error bars: std")
     return fig
