@@ -150,15 +150,28 @@ ABLATIONS: dict[str, tuple[Variant, str]] = {
 }
 
 
-def ablation_variants(names: Sequence[str] | None, lengths: Sequence[int] = ()) -> list[tuple[Variant, str]]:
+def ablation_variants(names: Sequence[str] | None, lengths: Sequence[int] = (), data: ProcessedData | None = None
+                      ) -> tuple[list[tuple[Variant, str]], dict[str, str]]:
     """The named ablations (None: all of :data:`ABLATIONS`) and one input-length variant per entry of
-    ``lengths``, each with a one-line description of its change."""
+    ``lengths``, each with a one-line description of its change; and, given ``data``, the ablations left
+    out because they would change nothing there (removing features the data does not have), with why."""
     names = list(ABLATIONS) if names is None else list(names)
     unknown = [n for n in names if n not in ABLATIONS]
     if unknown:
         raise ValueError(f"unknown ablations {unknown}; have {list(ABLATIONS)}")
     if any(length < 1 for length in lengths):
         raise ValueError(f"ABLATION_LENGTHS must be >= 1, got {list(lengths)}")
-    return [ABLATIONS[n] for n in names] + [(Variant(f"input length {length}", max_len=length),
-                                             f"the last {length} items as input instead of the data's")
-                                            for length in lengths]
+    kept, skipped = [], {}
+    for name in names:
+        variant, change = ABLATIONS[name]
+        removes = {"demographic fields": variant.hyperparameters.get("use_demographics") is False,
+                   "genres": variant.hyperparameters.get("use_genres") is False}
+        has = {"demographic fields": data is None or len(data.user_feature_names) > 0,
+               "genres": data is None or data.item_genres.shape[1] > 0}
+        if any(removes.values()) and not any(has[f] for f, removed in removes.items() if removed):
+            skipped[name] = f"{data.name} has no {' and no '.join(f for f, r in removes.items() if r)}: identical to the full model"
+        else:
+            kept.append((variant, change))
+    kept += [(Variant(f"input length {length}", max_len=length), f"the last {length} items as input instead of the data's")
+             for length in lengths]
+    return kept, skipped

@@ -66,3 +66,18 @@ def test_parallel_workers_give_the_sequential_results(ml100k):
         assert b["NDCG@10"] == pytest.approx(a["NDCG@10"], abs=1e-6)
     for a, b in zip(alone.histories, parallel.histories):
         assert b["train_loss"].to_numpy() == pytest.approx(a["train_loss"].to_numpy(), rel=1e-5)
+
+
+def test_ablations_of_features_the_data_lacks_are_left_out(ml100k):
+    from rec_utils.datasets import load_dataset
+    from rec_utils.preprocessing import load_processed
+    from rec_utils.variants import ABLATIONS, ablation_variants
+    kept, skipped = ablation_variants(None, [5, 10], ml100k)
+    assert [v.label for v, _ in kept] == [*ABLATIONS, "input length 5", "input length 10"] and skipped == {}
+    lastfm, _ = load_processed(load_dataset("lastfm-2k"))  # no demographics, no genres
+    kept, skipped = ablation_variants(None, [], lastfm)
+    assert [v.label for v, _ in kept] == ["no attention", "4 negatives", "cross-entropy"]
+    assert skipped["no genres"] == "lastfm-2k has no genres: identical to the full model"
+    assert set(skipped) == {"no demographics", "no genres", "no demographics or genres"}
+    with pytest.raises(ValueError, match="unknown ablations \\['no lstm'\\]"):
+        ablation_variants(["no lstm"])
