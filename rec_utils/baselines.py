@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -21,6 +22,7 @@ import torch
 from rec_utils.evaluation import evaluate
 from rec_utils.metrics import DEFAULT_KS
 from rec_utils.models import MODELS
+from rec_utils.parallel import run_jobs
 from rec_utils.preprocessing import ProcessedData
 from rec_utils.training import TrainConfig, set_seed, train_model
 
@@ -87,21 +89,22 @@ SPECS: tuple[BaselineSpec, ...] = (
                  max_len=50,
                  source="Li et al. 2017: embedding 50, hidden 100, dropout 0.25/0.5, Adam 1e-3, cross-entropy"),
     BaselineSpec("SASRec", "SASRec", "sequential",
-                 {"dim": 64, "blocks": 2, "heads": 1, "dropout": 0.2, "loss": "bce", "max_len": 50},
+                 {"dim": 64, "blocks": 2, "heads": 1, "dropout": 0.2, "loss": "bce", "max_len": 50, "stride": 10},
                  {"lr": 1e-3, "batch_size": 128, "weight_decay": 0.0, "epochs": 200, "patience": 10, "grad_clip": 5.0},
                  search={"dropout": [0.2, 0.5]}, max_len=50,
                  source="Kang & McAuley 2018: 2 blocks, 1 head, dropout 0.2 (dense) / 0.5 (sparse), Adam 1e-3, "
-                        "batch 128, binary cross-entropy with one negative"),
+                        "batch 128, binary cross-entropy with one negative; training windows 10 apart (ours)"),
     BaselineSpec("SASRec-CE", "SASRec", "sequential",
-                 {"dim": 64, "blocks": 2, "heads": 1, "dropout": 0.2, "loss": "ce", "max_len": 50},
+                 {"dim": 64, "blocks": 2, "heads": 1, "dropout": 0.2, "loss": "ce", "max_len": 50, "stride": 10},
                  {"lr": 1e-3, "batch_size": 128, "weight_decay": 0.0, "epochs": 200, "patience": 10, "grad_clip": 5.0},
                  search={"dropout": [0.2, 0.5]}, max_len=50,
                  source="as SASRec, trained with full-softmax cross-entropy (Klenitskiy & Vasilev 2023)"),
     BaselineSpec("BERT4Rec", "BERT4Rec", "sequential",
-                 {"dim": 64, "blocks": 2, "heads": 2, "dropout": 0.1, "mask_prob": 0.2, "max_len": 50},
+                 {"dim": 64, "blocks": 2, "heads": 2, "dropout": 0.1, "mask_prob": 0.2, "max_len": 50, "stride": 10},
                  {"lr": 1e-3, "batch_size": 128, "weight_decay": 0.0, "epochs": 200, "patience": 10, "grad_clip": 5.0},
                  max_len=50,
-                 source=f"Sun et al. 2019: 2 blocks, 2 heads, dropout 0.1, mask 0.2 (ML-1m); Adam 1e-3 from {_RECBOLE}"),
+                 source=f"Sun et al. 2019: 2 blocks, 2 heads, dropout 0.1, mask 0.2 (ML-1m), sliding windows "
+                        f"(10 apart here); Adam 1e-3 from {_RECBOLE}"),
 )
 
 
@@ -118,7 +121,10 @@ class BaselineRun:
     """A baseline tuned, trained and scored: one entry per seed, plus the search."""
 
     label: str
-    setting: dict[str, Any]
+    seeds: list[int]
+    setting: dict[str, Any]                 # the chosen model hyper-parameters and training settings
+    hyperparameters: dict[str, Any]         # the model's part of ``setting`` (what rebuilds it)
+    models: list[Any]                       # per seed, trained (kept best-validation weights) or fitted
     search: pd.DataFrame
     test: list[dict[str, float]]           # per seed, under the run's seen-item rule
     test_unmasked: list[dict[str, float]] | None  # per seed, seen items not masked (only when the run masks them)
@@ -158,28 +164,33 @@ def fit_once(spec: BaselineSpec, data: ProcessedData, candidate: dict[str, Any],
 
 def run_baseline(spec: BaselineSpec, data: ProcessedData, seeds: Sequence[int], mask_seen: bool,
                  ks: Sequence[int] = DEFAULT_KS, device: str = "cpu", progress: bool = True,
-                 log: Callable[[str], None] = print) -> BaselineRun:
+                 log: Callable[[str], None] = print, workers: int = 1) -> BaselineRun:
     """Search on the first seed (validation only), then train every seed with the chosen setting and
     score the test set once per seed, under ``mask_seen`` and, when that masks, also unmasked (RecBole's rule
-    for sequential models). The reverse is not computed: a masked repeat target could not be ranked."""
+    for sequential models). The reverse is not computed: a masked repeat target could not be ranked.
+
+    ``workers`` > 1 trains the search candidates at once, then the other seeds at once
+    (:func:`rec_utils.parallel.run_jobs`); with no search every seed is trained at once."""
     if data.params.max_len != spec.max_len:
         raise ValueError(f"{spec.label} reads {spec.max_len} items but the data has max_len={data.params.max_len}")
     if not seeds:
         raise ValueError("seeds is empty")
-    first = seeds[0]
-    searched = []
-    best = None
-    for candidate in spec.candidates():
-        model, seconds, epoch, history, valid = fit_once(spec, data, candidate, first, mask_seen, device, progress)
+    first, candidates = seeds[0], spec.candidates()
+    round_seeds = list(seeds) if len(candidates) == 1 else [first]
+    bars = progress and workers == 1  # progress bars only when one training runs at a time
+    jobs = [(spec, data, c, s, mask_seen, device, bars) for c in candidates for s in round_seeds]
+    fitted = run_jobs(fit_once, jobs, workers)
+    searched, best = [], None
+    for candidate, (model, seconds, epoch, history, valid) in zip(candidates, fitted[::len(round_seeds)]):
         searched.append({**candidate, "valid_NDCG@10": valid, "best_epoch": epoch, "seconds": seconds})
         log(f"{spec.label} {candidate or 'defaults'}: validation NDCG@10 {valid:.4f} (epoch {epoch}, {seconds:.0f} s)")
         if best is None or valid > best[0]:
             best = (valid, candidate, model, seconds, epoch, history)
     _, setting, model, seconds, epoch, history = best
     runs = [(first, model, seconds, epoch, history)]
-    for seed in seeds[1:]:
-        model, seconds, epoch, history, _ = fit_once(spec, data, setting, seed, mask_seen, device, progress)
-        runs.append((seed, model, seconds, epoch, history))
+    others = fitted[1:] if len(candidates) == 1 else run_jobs(
+        fit_once, [(spec, data, setting, s, mask_seen, device, bars) for s in seeds[1:]], workers)
+    runs += [(seed, *fit[:4]) for seed, fit in zip(seeds[1:], others)]
     test, unmasked, ranks = [], [], []
     for _, model, *_ in runs:
         result = evaluate(model, data.test, mask_seen, ks, device=device)
@@ -187,10 +198,26 @@ def run_baseline(spec: BaselineSpec, data: ProcessedData, seeds: Sequence[int], 
         ranks.append(result.ranks)
         if mask_seen:
             unmasked.append(evaluate(model, data.test, False, ks, device=device).metrics)
-    return BaselineRun(label=spec.label, setting={**spec.hyperparameters, **spec.training, **setting},
+    return BaselineRun(label=spec.label, seeds=list(seeds), setting={**spec.hyperparameters, **spec.training, **setting},
+                       hyperparameters=_split_setting(spec, setting)[0], models=[r[1] for r in runs],
                        search=pd.DataFrame(searched), test=test, test_unmasked=unmasked if mask_seen else None, test_ranks=ranks,
                        train_seconds=[r[2] for r in runs], best_epochs=[r[3] for r in runs],
                        histories=[r[4] for r in runs])
+
+
+def checkpoint_path(directory: str | Path, label: str, seed: int) -> Path:
+    """Where :func:`save_run_models` puts ``label``'s model for ``seed``."""
+    return Path(directory) / f"baseline_{label}_seed{seed}.pt"
+
+
+def save_run_models(run: BaselineRun, data: ProcessedData, directory: str | Path) -> list[Path]:
+    """Save every seed's model of ``run`` with :func:`rec_utils.checkpoints.save_model` (readable by
+    ``load_model``), with the label, seed, chosen setting and best epoch in ``extra``."""
+    from rec_utils.checkpoints import save_model
+
+    return [save_model(model, data, checkpoint_path(directory, run.label, seed), run.hyperparameters,
+                       extra={"label": run.label, "seed": seed, "setting": run.setting, "best_epoch": epoch})
+            for seed, model, epoch in zip(run.seeds, run.models, run.best_epochs)]
 
 
 def load_paper_model_run(dataset: str, seeds: Sequence[int], cache_key: str, mask_seen: bool,
@@ -230,6 +257,8 @@ def configure(spec: BaselineSpec, sequence_max_len: int | None = None, max_epoch
             raise ValueError(f"SEQUENCE_MAX_LEN must be >= 1, got {sequence_max_len}")
         changes["max_len"] = sequence_max_len
         changes["hyperparameters"] = {**spec.hyperparameters, "max_len": sequence_max_len}
+        if "stride" in spec.hyperparameters:  # windows cannot be further apart than they are long
+            changes["hyperparameters"]["stride"] = min(spec.hyperparameters["stride"], sequence_max_len)
     if max_epochs is not None and spec.trained:
         if max_epochs < 1:
             raise ValueError(f"BASELINE_EPOCHS must be >= 1, got {max_epochs}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -83,3 +83,12 @@ def load_model(path: str | os.PathLike, data: ProcessedData) -> tuple[Any, dict[
         model.load_state_dict(bundle["state_dict"])
         model.eval()
     return model, bundle
+
+
+def load_models(paths: Sequence[str | os.PathLike], data: ProcessedData, made_by: str) -> list[Any]:
+    """The model of every checkpoint in ``paths`` (one per seed), rebuilt on ``data``; a missing file is
+    an error that names it and ``made_by`` (the notebook that writes it)."""
+    missing = [str(p) for p in paths if not Path(p).is_file()]
+    if missing:
+        raise FileNotFoundError(f"no checkpoint {', '.join(missing)}: run {made_by} first (same dataset and seeds)")
+    return [load_model(p, data)[0] for p in paths]

@@ -9,7 +9,7 @@ grouped by how many training events they have.
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -85,3 +85,51 @@ def activity_groups(data: ProcessedData, cases: EvalCases, bins: Sequence[int] =
         raise ValueError(f"{int((counts < edges[0]).sum())} cases have fewer than {edges[0]} training events")
     labels = [f"{lo}-{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:])] + [f"{edges[-1]}+"]
     return pd.Series(pd.cut(counts, [*edges, np.inf], right=False, labels=labels), name="training events")
+
+
+FULL_HISTORY = "full"
+
+
+def simulated_cold_start(models: Mapping[str, tuple[Sequence[Any], ProcessedData]], history_lengths: Sequence[int],
+                         mask_seen: bool, ks: Sequence[int] = (10,)) -> pd.DataFrame:
+    """One row per model, history length and seed: the metrics of every test case cut to its last ``n``
+    items (``"full"``: the whole input) and scored as an unknown user with :func:`evaluate_cold`.
+
+    ``models`` maps a label to its per-seed models and the processed data they read (its input length).
+    """
+    rows = []
+    for label, (per_seed, data) in models.items():
+        for n in [*history_lengths, None]:
+            cases = truncate_cases(data.test, n)
+            for seed_index, model in enumerate(per_seed):
+                metrics, _ = evaluate_cold(model, data, cases, mask_seen, ks)
+                rows.append({"model": label, "history": FULL_HISTORY if n is None else str(n), "seed_index": seed_index,
+                             **metrics})
+    return pd.DataFrame(rows)
+
+
+def natural_cold_start(ranks: Mapping[str, Sequence[np.ndarray]], groups: pd.Series,
+                       ks: Sequence[int] = (10,)) -> pd.DataFrame:
+    """One row per model, activity group and seed: the group's number of test cases and its mean metrics,
+    from the ranks of the standard evaluation (every case ranked as its own, known user)."""
+    rows = []
+    labels = groups.to_numpy()
+    for label, per_seed in ranks.items():
+        for seed_index, seed_ranks in enumerate(per_seed):
+            if len(seed_ranks) != len(labels):
+                raise ValueError(f"{label}: {len(seed_ranks)} ranks for {len(labels)} grouped cases")
+            per_case = metrics_from_ranks(torch.as_tensor(np.asarray(seed_ranks)), ks)
+            for group in groups.cat.categories:
+                members = torch.from_numpy(labels == group)
+                rows.append({"model": label, "group": group, "seed_index": seed_index, "cases": int(members.sum()),
+                             **{name: float(values[members].mean()) if members.any() else float("nan")
+                                for name, values in per_case.items()}})
+    return pd.DataFrame(rows)
+
+
+def mean_over_seeds(frame: pd.DataFrame, index: str, metric: str) -> pd.DataFrame:
+    """``metric`` averaged over seeds: rows ``index`` (history or group, in order of appearance), one column per model."""
+    order = list(dict.fromkeys(frame[index]))
+    models = list(dict.fromkeys(frame["model"]))
+    pivot = frame.pivot_table(index=index, columns="model", values=metric, aggfunc="mean", observed=True)
+    return pivot.reindex(index=order, columns=models)

@@ -21,3 +21,20 @@ PAPER_REPORTED: dict[str, dict[str, float]] = {
 def reported(dataset: str) -> dict[str, float]:
     """The paper's reported test metrics for ``dataset`` (empty when the paper has none)."""
     return dict(PAPER_REPORTED.get(dataset, {}))
+
+
+# Table 2 (Last.fm; K = 100, the cut-off of its Adam row, which equals Table 1's NDCG@100 and MRR@100).
+PAPER_TABLE2: dict[str, dict[str, float]] = {
+    "adam": {"NDCG@100": 0.3701, "MRR@100": 0.2756},
+    "sgd": {"NDCG@100": 0.2821, "MRR@100": 0.1935},
+    "rmsprop": {"NDCG@100": 0.2567, "MRR@100": 0.1471},
+    "adagrad": {"NDCG@100": 0.2506, "MRR@100": 0.1681},
+}
+PAPER_TABLE2_DATASET = "lastfm-1k"
+
+# Cold start (Last.fm users with fewer than 5 interactions; the cut-off K is not stated).
+PAPER_COLD_START: dict[str, dict[str, float]] = {
+    "LSTM-Attention-BPR": {"NDCG": 0.291, "HR": 0.612},
+    "LightGCN": {"NDCG": 0.246, "HR": 0.543},
+    "BPR-MF": {"NDCG": 0.254, "HR": 0.558},
+}

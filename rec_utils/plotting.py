@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -122,6 +122,58 @@ def plot_training_curves(histories: Sequence[pd.DataFrame], seeds: Sequence[int]
     return fig
 
 
+def plot_validation_curves(histories: Mapping[str, Sequence[pd.DataFrame]], title: str,
+                           metric: str = "valid_NDCG@10") -> plt.Figure:
+    """Validation ``metric`` per epoch, one colour per run label (e.g. optimizer): the first seed solid,
+    the other seeds faint; a dot marks each seed's best epoch. Left: the metric; right: training loss."""
+    fig, axes = plt.subplots(1, 2, figsize=(14, 4.5))
+    for n, (label, per_seed) in enumerate(histories.items()):
+        for k, history in enumerate(per_seed):
+            alpha = 1.0 if k == 0 else 0.3
+            name = label if k == 0 else None
+            axes[0].plot(history["epoch"], history[metric], color=f"C{n}", alpha=alpha, label=name)
+            best = history[metric].idxmax()
+            axes[0].plot(history["epoch"][best], history[metric][best], "o", color=f"C{n}", alpha=alpha)
+            axes[1].plot(history["epoch"], history["train_loss"], color=f"C{n}", alpha=alpha, label=name)
+    axes[0].set(xlabel="epoch", ylabel=metric.replace("valid_", "validation "), title="validation ranking")
+    axes[1].set(xlabel="epoch", ylabel="training loss", title="training loss", yscale="log")
+    for ax in axes:
+        ax.legend()
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_cold_start(simulated: pd.DataFrame, natural: pd.DataFrame | None, metric: str, title: str,
+                    group_sizes: Mapping[str, int] | None = None) -> plt.Figure:
+    """Left: ``metric`` against the number of history items kept (rows of ``simulated``), one line per model.
+    Right (when ``natural`` is given): ``metric`` per activity group, grouped bars, one bar per model,
+    the group's number of test users under its label."""
+    panels = 2 if natural is not None else 1
+    fig, axes = plt.subplots(1, panels, figsize=(7.5 * panels, 4.8), squeeze=False)
+    ax = axes[0, 0]
+    x = np.arange(len(simulated.index))
+    for n, model in enumerate(simulated.columns):
+        ax.plot(x, simulated[model], marker="o", color=f"C{n}", label=model)
+    ax.set_xticks(x, [str(i) for i in simulated.index])
+    ax.set(xlabel="history items kept (full: the whole input)", ylabel=f"test {metric}", title="simulated cold start")
+    ax.legend(fontsize="small")
+    if natural is not None:
+        ax = axes[0, 1]
+        width = 0.8 / max(1, len(natural.columns))
+        x = np.arange(len(natural.index))
+        for n, model in enumerate(natural.columns):
+            ax.bar(x + (n - (len(natural.columns) - 1) / 2) * width, natural[model], width, color=f"C{n}", label=model)
+        labels = [f"{g}\n({group_sizes[g]} users)" if group_sizes else str(g) for g in natural.index]
+        ax.set_xticks(x, labels)
+        ax.set(xlabel="training events of the user", ylabel=f"test {metric}", title="natural cold start")
+        ax.legend(fontsize="small")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_attention(items: Sequence[str], weights: np.ndarray, title: str) -> plt.Figure:
     """Attention weights over a user's input sequence (oldest at the top)."""
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(items) + 1.2))
@@ -149,9 +201,11 @@ def plot_model_comparison(table: pd.DataFrame, ks: Sequence[int] = (10, 100), hi
                    label=f"K = {k}")
         ax.set_xticks(x, models, rotation=40, ha="right")
         ax.set_title(metric)
-        ax.set_ylabel(f"{metric}@K (test, mean over seeds)")
+        ax.set_ylabel(f"{metric}@K (test)")
+        ax.margins(y=0.12)
         if highlight in models:
             ax.get_xticklabels()[models.index(highlight)].set_fontweight("bold")
-        ax.legend(frameon=False)
-    fig.suptitle(title)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(ks), frameon=False)  # one legend, below the panels
+    fig.suptitle(title + ("\n" if title else "") + "bars: mean over seeds; error bars: std")
     return fig

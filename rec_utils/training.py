@@ -3,7 +3,9 @@
 Both keep the epoch with the best validation NDCG@10 (full ranking) and stop after ``patience``
 epochs without improvement; the test set is never looked at.
 
-``train_bpr``: one sampled negative per positive.
+``train_bpr``: the paper's BPR with one sampled negative per positive by default; ``negatives`` > 1
+averages BPR over several sampled negatives, and ``loss="ce"`` trains with full-softmax cross-entropy
+over every item instead (both for the ablations of notebook 07).
 
 Per epoch the history records train and validation BPR loss, train and validation pairwise
 accuracy (share of (positive, negative) pairs with the positive scored higher), validation HR@10
@@ -36,6 +38,8 @@ OPTIMIZERS = {
     "adagrad": lambda params, cfg: torch.optim.Adagrad(params, lr=cfg.lr, weight_decay=cfg.weight_decay),
 }
 
+PAPER_MODEL_LOSSES = ("bpr", "ce")
+
 
 @dataclass
 class TrainConfig:
@@ -54,6 +58,8 @@ class TrainConfig:
     grad_clip: float = 5.0
     patience: int = 10
     optimizer: str = "adam"
+    loss: str = "bpr"
+    negatives: int = 1
     seed: int = 0
     eval_batch_size: int = 1024
     device: str = "cpu"
@@ -61,7 +67,9 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {self.optimizer!r}")
-        for name in ("epochs", "batch_size", "patience"):
+        if self.loss not in PAPER_MODEL_LOSSES:
+            raise ValueError(f"loss must be one of {PAPER_MODEL_LOSSES}, got {self.loss!r}")
+        for name in ("epochs", "batch_size", "patience", "negatives"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
 
@@ -103,8 +111,9 @@ def sample_negatives(positives: torch.Tensor, n_items: int, generator: torch.Gen
 
 
 def bpr_loss_and_accuracy(pos_scores: torch.Tensor, neg_scores: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean ``-log sigmoid(s_pos - s_neg)`` and the share of pairs with ``s_pos > s_neg``."""
-    diff = pos_scores - neg_scores
+    """Mean ``-log sigmoid(s_pos - s_neg)`` and the share of pairs with ``s_pos > s_neg``
+    (``neg_scores`` ``[batch]`` or ``[batch, negatives]``: then averaged over every pair)."""
+    diff = (pos_scores.unsqueeze(-1) if neg_scores.dim() > pos_scores.dim() else pos_scores) - neg_scores
     return -nn.functional.logsigmoid(diff).mean(), (diff > 0).float().mean()
 
 
@@ -172,7 +181,9 @@ def _train_with_early_stopping(model: nn.Module, data: ProcessedData, config: Tr
 
 
 def train_bpr(model: nn.Module, data: ProcessedData, config: TrainConfig, progress: bool = True) -> TrainResult:
-    """Train ``model`` (which provides ``score_pairs``) and leave it holding its best-validation weights.
+    """Train ``model`` (which provides ``score_pairs`` and ``score_all``) and leave it holding its
+    best-validation weights. ``config.loss`` and ``config.negatives`` choose the objective (module docstring);
+    the history's losses are that objective's.
 
     Early stopping: training stops after ``patience`` epochs without a better validation NDCG@10.
     Ctrl-C (KeyboardInterrupt) stops after the current batch; the best weights so far are kept.
@@ -191,9 +202,18 @@ def train_bpr(model: nn.Module, data: ProcessedData, config: TrainConfig, progre
         for start in range(0, len(order), config.batch_size):
             idx = order[start:start + config.batch_size]
             pos = targets[idx]
-            neg = sample_negatives(pos.cpu(), data.n_items, generator).to(device)
-            scores = model.score_pairs(users[idx], inputs[idx], lengths[idx], torch.stack([pos, neg], dim=1))
-            loss, acc = bpr_loss_and_accuracy(scores[:, 0], scores[:, 1])
+            if config.negatives == 1:
+                neg = sample_negatives(pos.cpu(), data.n_items, generator).to(device).unsqueeze(1)
+            else:
+                neg = sample_negatives(pos.cpu().unsqueeze(1).expand(-1, config.negatives).contiguous(),
+                                       data.n_items, generator).to(device)
+            if config.loss == "ce":  # full softmax; the sampled negatives only measure pairwise accuracy
+                scores = model.score_all(users[idx], inputs[idx], lengths[idx])
+                loss = nn.functional.cross_entropy(scores, pos)
+                _, acc = bpr_loss_and_accuracy(scores.gather(1, pos[:, None])[:, 0], scores.gather(1, neg))
+            else:
+                scores = model.score_pairs(users[idx], inputs[idx], lengths[idx], torch.cat([pos[:, None], neg], dim=1))
+                loss, acc = bpr_loss_and_accuracy(scores[:, 0], scores[:, 1:])
             _optimizer_step(model, optimizer, loss, config.grad_clip)
             loss_sum += loss.item() * len(idx)
             acc_sum += acc.item() * len(idx)
@@ -202,6 +222,8 @@ def train_bpr(model: nn.Module, data: ProcessedData, config: TrainConfig, progre
     def validation_extras() -> dict:
         v_scores = model.score_pairs(v_users, v_inputs, v_lengths, torch.stack([v_targets, v_negatives], dim=1))
         v_loss, v_acc = bpr_loss_and_accuracy(v_scores[:, 0], v_scores[:, 1])
+        if config.loss == "ce":
+            v_loss = nn.functional.cross_entropy(model.score_all(v_users, v_inputs, v_lengths), v_targets)
         return {"valid_loss": float(v_loss), "valid_accuracy": float(v_acc)}
 
     return _train_with_early_stopping(model, data, config, progress, run_epoch, validation_extras)
@@ -210,8 +232,9 @@ def train_bpr(model: nn.Module, data: ProcessedData, config: TrainConfig, progre
 def train_model(model: nn.Module, data: ProcessedData, config: TrainConfig, progress: bool = True) -> TrainResult:
     """Train a baseline that provides ``loss(batch, generator)`` on its kind of examples.
 
-    ``model.examples`` names the examples (:mod:`rec_utils.examples`); chunked models read chunks of
-    ``model.max_len`` items (``model.shift`` False: targets are the items themselves). Every epoch
+    ``model.examples`` names the examples (:mod:`rec_utils.examples`); chunked models read windows of
+    ``model.max_len`` items, ``model.stride`` apart when they set it (``model.shift`` False: targets are
+    the items themselves). Every epoch
     visits every example once in a seeded random order; the history has the mean training loss,
     validation HR@10 and NDCG@10 and the seconds spent. Ctrl-C stops after the current batch and
     keeps the best weights so far.
@@ -219,7 +242,8 @@ def train_model(model: nn.Module, data: ProcessedData, config: TrainConfig, prog
     device = config.device
     model.to(device)
     generator = torch.Generator().manual_seed(config.seed)
-    arrays = build_examples(data, model.examples, getattr(model, "max_len", None), getattr(model, "shift", True))
+    arrays = build_examples(data, model.examples, getattr(model, "max_len", None), getattr(model, "shift", True),
+                            getattr(model, "stride", None))
     examples = {k: torch.from_numpy(np.array(v)).to(device) for k, v in arrays.items()}
     n = len(next(iter(examples.values())))
     optimizer = OPTIMIZERS[config.optimizer](model.parameters(), config)

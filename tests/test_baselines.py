@@ -52,6 +52,33 @@ def test_chunks_visit_every_training_target_once(ml100k_long):
     assert int((items["inputs"] > 0).sum()) == len(training_interactions(ml100k_long)["items"]) == 98_114
 
 
+def test_strided_windows_keep_every_target_once_with_longer_context(ml100k_long):
+    chunks = training_chunks(ml100k_long, 50, stride=10)
+    real = chunks["targets"] > 0
+    pairs_chunks = sorted(zip(np.repeat(chunks["users"], real.sum(1)).tolist(), chunks["targets"][real].tolist()))
+    assert pairs_chunks == sorted(zip(ml100k_long.train.users.tolist(), ml100k_long.train.targets.tolist()))
+    assert len(chunks["users"]) == 10_132 and int(real.sum()) == 97_171  # sum over users of ceil((events - 1) / 10)
+    # a kept target's context: all earlier inputs of its window; with stride 10 at least 40 once a user has them
+    position = np.broadcast_to(np.arange(50), real.shape)[real]
+    context_before = np.repeat(chunks["lengths"], real.sum(1)) - 10
+    assert (position >= np.minimum(context_before, 40)).all()
+    assert position.mean() > training_chunks(ml100k_long, 50)["targets"].nonzero()[1].mean() + 10
+    items = training_chunks(ml100k_long, 50, shift=False, stride=25)  # masked-item training: windows overlap
+    assert int((items["inputs"] > 0).sum()) > 98_114
+    with pytest.raises(ValueError, match="stride must be between 1 and length=50, got 51"):
+        training_chunks(ml100k_long, 50, stride=51)
+
+
+def test_bert4rec_puts_the_mask_on_a_trained_position_for_a_full_history(ml100k_long):
+    model = _build("BERT4Rec", ml100k_long).eval()
+    full = torch.from_numpy(ml100k_long.test.inputs[ml100k_long.test.lengths == 50][:3])
+    lengths = torch.full((3,), 50)
+    shorter = torch.nn.functional.pad(full[:, 1:], (0, 1))  # the same history without its oldest item
+    with torch.no_grad():
+        assert torch.equal(model.score_all(None, full, lengths), model.score_all(None, shorter, lengths - 1))
+    assert model.position_embedding.num_embeddings == 50
+
+
 @pytest.mark.parametrize("label", [s.label for s in SPECS])
 def test_every_model_scores_every_item_and_trains_a_step(label, ml100k, ml100k_long):
     data = _data_for(label, ml100k, ml100k_long)
@@ -157,6 +184,7 @@ def test_configure_caps_epochs_and_turns_search_off():
     spec = configure(spec_by_label("SASRec"), sequence_max_len=20, max_epochs=3, search=False)
     assert spec.max_len == 20 and spec.hyperparameters["max_len"] == 20
     assert spec.training["epochs"] == 3 and spec.candidates() == [{}]
+    assert spec.hyperparameters["stride"] == 10 and configure(spec_by_label("BERT4Rec"), 8).hyperparameters["stride"] == 8
     with pytest.raises(ValueError, match="BASELINE_EPOCHS"):
         configure(spec_by_label("GRU4Rec"), max_epochs=0)
     with pytest.raises(ValueError, match="no baseline named"):
@@ -172,3 +200,17 @@ def test_a_dataset_without_masking_is_scored_unmasked_only():
     run = run_baseline(spec_by_label("Popularity"), data, [0, 1], mask_seen=False, log=lambda _: None)
     assert run.test_unmasked is None and len(run.test) == 2 and run.test[0] == run.test[1]
     assert run.test[0]["NDCG@10"] == pytest.approx(0.0264, abs=1e-4)  # Table 1's popularity row for lastfm-2k
+
+
+def test_parallel_workers_give_the_sequential_results(ml100k):
+    """workers=2 trains in spawned processes: the same choices and test scores as one process."""
+    from rec_utils.baselines import run_baseline
+    spec = configure(spec_by_label("BPR-MF"), max_epochs=2)
+    alone = run_baseline(spec, ml100k, [0, 1], True, progress=False, log=lambda _: None)
+    parallel = run_baseline(spec, ml100k, [0, 1], True, progress=False, log=lambda _: None, workers=2)
+    assert len(parallel.search) == 4 and parallel.setting == alone.setting
+    assert parallel.search["valid_NDCG@10"].to_numpy() == pytest.approx(alone.search["valid_NDCG@10"].to_numpy(), abs=1e-6)
+    for a, b in zip(alone.test, parallel.test):
+        assert b["NDCG@10"] == pytest.approx(a["NDCG@10"], abs=1e-6)
+    with pytest.raises(ValueError, match="workers must be >= 1, got 0"):
+        run_baseline(spec, ml100k, [0], True, workers=0)

@@ -82,7 +82,8 @@ def test_the_example_runs_through_the_main_command(tmp_path, monkeypatch):
     from rec_utils.workbook import main, notebooks
     monkeypatch.setenv("SEQREC_OUTPUT_ROOT", str(tmp_path))
     overrides = {"SEEDS": "[0]", "EPOCHS": "1", "PATIENCE": "1", "WALKTHROUGH_EPOCHS": "1", "BASELINE_EPOCHS": "1",
-                 "SEARCH": "false", "BASELINES": '["Popularity", "ItemKNN", "SASRec", "SASRec-CE"]'}
+                 "SEARCH": "false", "BASELINES": '["Popularity", "ItemKNN", "SASRec", "SASRec-CE"]', "OPTIMIZERS": '["adam"]',
+                 "COLD_BASELINES": '["Popularity", "SASRec"]', "ABLATIONS": '["no genres"]', "ABLATION_LENGTHS": "[]"}
     assert main(["--dataset", "custom", *[a for k, v in overrides.items() for a in ("-p", k, v)]]) == 0
     manifest = json.loads((tmp_path / "results" / "custom" / "manifest.json").read_text())
     assert set(manifest["main_run"]["notebooks_seconds"]) == {nb.stem for nb in notebooks()}
@@ -90,3 +91,7 @@ def test_the_example_runs_through_the_main_command(tmp_path, monkeypatch):
     assert (stats["users"], stats["interactions"]) == (150, 14_949)
     table3 = load_results("custom", "06_baseline_comparison", tmp_path)["table3"]
     assert [row["model"] for row in table3] == ["LSTM-Attention-BPR (ours)", "Popularity", "ItemKNN", "SASRec", "SASRec-CE"]
+    assert [row["model"] for row in load_results("custom", "05_optimizer_comparison", tmp_path)["table2"]] == ["adam"]
+    cold = load_results("custom", "07_cold_start_ablation", tmp_path)
+    assert [row["model"] for row in cold["ablation"]] == ["full model (notebook 04)", "no genres"]
+    assert sum(cold["group_sizes"].values()) == 150

@@ -85,6 +85,13 @@ def test_bpr_loss_by_hand():
     assert acc.item() == pytest.approx(1 / 3)
 
 
+def test_bpr_loss_with_several_negatives_by_hand():
+    loss, acc = bpr_loss_and_accuracy(torch.tensor([1.0, 0.0]), torch.tensor([[0.0, 2.0], [-1.0, -1.0]]))
+    expected = (np.log1p(np.exp(-1)) + np.log1p(np.exp(1)) + 2 * np.log1p(np.exp(-1))) / 4
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+    assert acc.item() == pytest.approx(3 / 4)
+
+
 def test_negatives_are_uniform_and_never_the_positive():
     generator = torch.Generator().manual_seed(0)
     positives = torch.randint(1, 11, (200_000,), generator=generator)
@@ -116,6 +123,21 @@ def test_loss_decreases_and_beats_popularity_on_real_data(ml100k):
     assert ours > pop
 
 
+@pytest.mark.parametrize("change", [{"negatives": 4}, {"loss": "ce"}])
+def test_ablation_objectives_learn_on_real_data(ml100k, change):
+    data = _subset(ml100k, 30_000)
+    set_seed(0)
+    m = LSTMAttentionBPR.from_data(data)
+    result = train_bpr(m, data, TrainConfig(mask_seen=True, epochs=2, seed=0, patience=2, **change), progress=False)
+    history = result.history
+    assert history["train_loss"].iloc[1] < history["train_loss"].iloc[0]
+    assert history["valid_loss"].iloc[1] < history["valid_loss"].iloc[0]
+    if change.get("loss") == "ce":  # the softmax loss starts near log(n_items), far above BPR's log 2
+        assert history["train_loss"].iloc[0] > 5.0
+    assert evaluate(m, data.valid, mask_seen=True).metrics["NDCG@10"] > \
+        evaluate(Popularity.fit(data), data.valid, mask_seen=True).metrics["NDCG@10"]
+
+
 def test_same_seed_same_history(ml100k):
     data = _subset(ml100k, 3_000)
     histories = []
@@ -141,3 +163,7 @@ def test_bad_config_is_refused():
         TrainConfig(mask_seen=True, optimizer="lbfgs")
     with pytest.raises(ValueError, match="patience must be >= 1"):
         TrainConfig(mask_seen=True, patience=0)
+    with pytest.raises(ValueError, match="loss must be one of \\('bpr', 'ce'\\), got 'hinge'"):
+        TrainConfig(mask_seen=True, loss="hinge")
+    with pytest.raises(ValueError, match="negatives must be >= 1, got 0"):
+        TrainConfig(mask_seen=True, negatives=0)

@@ -3,7 +3,9 @@
 Training: in each chunk of a user's training sequence, every real item is replaced by a ``[mask]``
 token with probability ``mask_prob`` (at least one per chunk: the last item when none was drawn);
 the model predicts the original items at the masked positions with full-softmax cross-entropy.
-Prediction: the history is followed by one ``[mask]``; its output scores every item. Post-norm
+Prediction: the last ``max_len - 1`` history items are followed by one ``[mask]`` (so the mask sits at
+a position training has used, as in RecBole); its output scores every item. Training windows end
+``stride`` items apart (default ``max_len``; Sun et al.'s code slides by 0.1 ``max_len``). Post-norm
 Transformer blocks with GELU and a feed-forward of width ``4 d``; the output head is
 ``LayerNorm(GELU(W h))`` times the shared item embeddings plus a per-item bias, as in the paper.
 Padding positions are excluded from attention by a key-padding mask.
@@ -24,14 +26,17 @@ class BERT4Rec(nn.Module):
     shift = False  # chunks hold the items themselves: the targets are the masked ones
 
     def __init__(self, n_items: int, max_len: int = 50, dim: int = 64, blocks: int = 2, heads: int = 2,
-                 dropout: float = 0.1, mask_prob: float = 0.2):
+                 dropout: float = 0.1, mask_prob: float = 0.2, stride: int | None = None):
         super().__init__()
         if not 0 < mask_prob < 1:
             raise ValueError(f"mask_prob must be in (0, 1), got {mask_prob}")
+        if max_len < 2:
+            raise ValueError(f"max_len must be >= 2 (history and [mask]), got {max_len}")
         self.n_items, self.max_len, self.mask_prob = n_items, max_len, mask_prob
+        self.stride = max_len if stride is None else stride  # training windows' spacing (rec_utils.examples)
         self.mask_token = n_items + 1
         self.item_embedding = nn.Embedding(n_items + 2, dim, padding_idx=0)
-        self.position_embedding = nn.Embedding(max_len + 1, dim)  # + 1: the [mask] after a full history
+        self.position_embedding = nn.Embedding(max_len, dim)
         self.input_norm = nn.LayerNorm(dim)
         self.dropout = nn.Dropout(dropout)
         layer = nn.TransformerEncoderLayer(dim, heads, dim_feedforward=4 * dim, dropout=dropout, activation="gelu",
@@ -51,8 +56,8 @@ class BERT4Rec(nn.Module):
     def encode(self, tokens: torch.Tensor) -> torch.Tensor:
         """``[B, L, dim]`` head outputs; padding (token 0) is never attended to."""
         length = tokens.shape[1]
-        if length > self.max_len + 1:
-            raise ValueError(f"inputs have {length} positions, more than max_len + 1 = {self.max_len + 1}")
+        if length > self.max_len:
+            raise ValueError(f"inputs have {length} positions, more than max_len = {self.max_len}")
         positions = torch.arange(length, device=tokens.device)
         x = self.dropout(self.input_norm(self.item_embedding(tokens) + self.position_embedding(positions)))
         x = self.encoder(x, src_key_padding_mask=tokens == 0)
@@ -75,7 +80,11 @@ class BERT4Rec(nn.Module):
         return nn.functional.cross_entropy(logits, items[masked])
 
     def score_all(self, users: torch.Tensor, inputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        rows = torch.arange(len(inputs), device=inputs.device)
         tokens = nn.functional.pad(inputs, (0, 1))
-        tokens[torch.arange(len(tokens), device=tokens.device), lengths] = self.mask_token
+        tokens[rows, lengths] = self.mask_token
+        full = lengths >= self.max_len  # drop the oldest item so that the [mask] lands on a trained position
+        tokens[full] = tokens[full].roll(-1, dims=1)
+        tokens = tokens[:, :self.max_len]
         hidden = self.encode(tokens)
-        return self._logits(hidden[torch.arange(len(tokens), device=tokens.device), lengths])
+        return self._logits(hidden[rows, lengths.clamp(max=self.max_len - 1)])

@@ -6,7 +6,8 @@ residuals, dropout) -> layer norm. The output at step ``t`` scores item ``i`` by
 with ``i``'s (shared) embedding. Trained at every step of each chunk, with the paper's binary
 cross-entropy and one sampled negative per step (``loss="bce"``), BPR with one negative
 (``"bpr"``), or full-softmax cross-entropy over all items (``"ce"``; Klenitskiy & Vasilev, RecSys
-2023, show it is much stronger). Sequences are right-padded; under the causal mask a real step never
+2023, show it is much stronger). Training windows end ``stride`` items apart (default ``max_len``);
+a smaller stride trains each target once per epoch with a longer context and more steps. Sequences are right-padded; under the causal mask a real step never
 attends to the padding after it.
 """
 from __future__ import annotations
@@ -27,9 +28,10 @@ class SASRec(nn.Module):
     examples = "chunks"
 
     def __init__(self, n_items: int, max_len: int = 50, dim: int = 64, blocks: int = 2, heads: int = 1,
-                 dropout: float = 0.2, loss: str = "bce"):
+                 dropout: float = 0.2, loss: str = "bce", stride: int | None = None):
         super().__init__()
         self.n_items, self.max_len, self.loss_type = n_items, max_len, check_loss(loss)
+        self.stride = max_len if stride is None else stride  # training windows' spacing (rec_utils.examples)
         self.item_embedding = nn.Embedding(n_items + 1, dim, padding_idx=0)
         self.position_embedding = nn.Embedding(max_len, dim)
         self.dropout = nn.Dropout(dropout)
