@@ -121,13 +121,33 @@ def _tensors(windows: Windows, device: str) -> tuple[torch.Tensor, ...]:
     return tuple(torch.from_numpy(a).to(device) for a in (windows.users, windows.inputs, windows.lengths, windows.targets))
 
 
-def _optimizer_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss: torch.Tensor, grad_clip: float) -> None:
+def optimizer_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss: torch.Tensor, grad_clip: float) -> None:
     """Back-propagate ``loss``, clip the gradient norm to ``grad_clip`` (0: no clipping) and step."""
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     if grad_clip > 0:
         nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
     optimizer.step()
+
+
+def paper_model_batch_loss(model: nn.Module, users: torch.Tensor, inputs: torch.Tensor, lengths: torch.Tensor,
+                           positives: torch.Tensor, n_items: int, config: TrainConfig,
+                           generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """One batch's objective under ``config.loss`` and ``config.negatives`` (negatives drawn from
+    ``generator``), and its pairwise accuracy against those negatives."""
+    device = positives.device
+    if config.negatives == 1:
+        neg = sample_negatives(positives.cpu(), n_items, generator).to(device).unsqueeze(1)
+    else:
+        neg = sample_negatives(positives.cpu().unsqueeze(1).expand(-1, config.negatives).contiguous(),
+                               n_items, generator).to(device)
+    if config.loss == "ce":  # full softmax; the sampled negatives only measure pairwise accuracy
+        scores = model.score_all(users, inputs, lengths)
+        loss = nn.functional.cross_entropy(scores, positives)
+        _, acc = bpr_loss_and_accuracy(scores.gather(1, positives[:, None])[:, 0], scores.gather(1, neg))
+        return loss, acc
+    scores = model.score_pairs(users, inputs, lengths, torch.cat([positives[:, None], neg], dim=1))
+    return bpr_loss_and_accuracy(scores[:, 0], scores[:, 1:])
 
 
 def _train_with_early_stopping(model: nn.Module, data: ProcessedData, config: TrainConfig, progress: bool,
@@ -201,20 +221,9 @@ def train_bpr(model: nn.Module, data: ProcessedData, config: TrainConfig, progre
         loss_sum = acc_sum = 0.0
         for start in range(0, len(order), config.batch_size):
             idx = order[start:start + config.batch_size]
-            pos = targets[idx]
-            if config.negatives == 1:
-                neg = sample_negatives(pos.cpu(), data.n_items, generator).to(device).unsqueeze(1)
-            else:
-                neg = sample_negatives(pos.cpu().unsqueeze(1).expand(-1, config.negatives).contiguous(),
-                                       data.n_items, generator).to(device)
-            if config.loss == "ce":  # full softmax; the sampled negatives only measure pairwise accuracy
-                scores = model.score_all(users[idx], inputs[idx], lengths[idx])
-                loss = nn.functional.cross_entropy(scores, pos)
-                _, acc = bpr_loss_and_accuracy(scores.gather(1, pos[:, None])[:, 0], scores.gather(1, neg))
-            else:
-                scores = model.score_pairs(users[idx], inputs[idx], lengths[idx], torch.cat([pos[:, None], neg], dim=1))
-                loss, acc = bpr_loss_and_accuracy(scores[:, 0], scores[:, 1:])
-            _optimizer_step(model, optimizer, loss, config.grad_clip)
+            loss, acc = paper_model_batch_loss(model, users[idx], inputs[idx], lengths[idx], targets[idx],
+                                               data.n_items, config, generator)
+            optimizer_step(model, optimizer, loss, config.grad_clip)
             loss_sum += loss.item() * len(idx)
             acc_sum += acc.item() * len(idx)
         return {"train_loss": loss_sum / len(order), "train_accuracy": acc_sum / len(order)}
@@ -254,7 +263,7 @@ def train_model(model: nn.Module, data: ProcessedData, config: TrainConfig, prog
         for start in range(0, n, config.batch_size):
             idx = order[start:start + config.batch_size]
             loss = model.loss({k: v[idx] for k, v in examples.items()}, generator)
-            _optimizer_step(model, optimizer, loss, config.grad_clip)
+            optimizer_step(model, optimizer, loss, config.grad_clip)
             loss_sum += loss.item() * len(idx)
         return {"train_loss": loss_sum / n}
 
