@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rec_utils.metrics import DEFAULT_KS, mean_metrics, metrics_from_ranks, pessimistic_ranks
+from rec_utils.evaluation import rank_cases
+from rec_utils.metrics import DEFAULT_KS, mean_metrics, metrics_from_ranks
 from rec_utils.preprocessing import EvalCases, ProcessedData
 
 ACTIVITY_BINS = (1, 5, 10, 20)  # groups 1-4, 5-9, 10-19, 20+ training events
@@ -43,34 +44,31 @@ def truncate_cases(cases: EvalCases, n: int | None) -> EvalCases:
                                seen_indptr=indptr, seen_items=seen.astype(np.int64))
 
 
+class _AsUnknownUsers:
+    """``model`` scoring every case as user 0 who keeps the case's user's demographics, where the model
+    reads them (``score_all(..., features=...)``); a :class:`rec_utils.evaluation.Scorer`."""
+
+    def __init__(self, model, user_features: np.ndarray):
+        self.model, self.user_features = model, torch.from_numpy(user_features)
+        self.n_items = model.n_items
+        self.takes_features = "features" in model.score_all.__code__.co_varnames
+
+    def score_all(self, users: torch.Tensor, inputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        anonymous = torch.zeros_like(users)
+        if self.takes_features:
+            features = self.user_features[users.cpu()].to(users.device)
+            return self.model.score_all(anonymous, inputs, lengths, features=features)
+        return self.model.score_all(anonymous, inputs, lengths)
+
+
 def evaluate_cold(model, data: ProcessedData, cases: EvalCases, mask_seen: bool,
                   ks: Sequence[int] = DEFAULT_KS, batch_size: int = 1024) -> tuple[dict[str, float], np.ndarray]:
     """Metrics and ranks of ``cases`` scored as unknown users: user 0, with each case's own demographics
     where the model reads them (``score_all(..., features=...)``)."""
-    takes_features = "features" in model.score_all.__code__.co_varnames
     if hasattr(model, "eval"):
         model.eval()
-    ranks = []
-    with torch.no_grad():
-        for start in range(0, len(cases), batch_size):
-            stop = min(start + batch_size, len(cases))
-            anonymous = torch.zeros(stop - start, dtype=torch.long)
-            inputs = torch.from_numpy(cases.inputs[start:stop])
-            lengths = torch.from_numpy(cases.lengths[start:stop])
-            if takes_features:
-                features = torch.from_numpy(data.user_features[cases.users[start:stop]])
-                scores = model.score_all(anonymous, inputs, lengths, features=features)
-            else:
-                scores = model.score_all(anonymous, inputs, lengths)
-            scores = scores.float().clone()
-            scores[:, 0] = float("-inf")
-            if mask_seen:
-                for row, case in enumerate(range(start, stop)):
-                    seen = cases.seen_items[cases.seen_indptr[case]:cases.seen_indptr[case + 1]]
-                    scores[row, torch.from_numpy(seen)] = float("-inf")
-            ranks.append(pessimistic_ranks(scores, torch.from_numpy(cases.targets[start:stop])))
-    all_ranks = torch.cat(ranks)
-    return mean_metrics(metrics_from_ranks(all_ranks, ks)), all_ranks.numpy()
+    ranks = rank_cases(_AsUnknownUsers(model, data.user_features), cases, mask_seen, batch_size)
+    return mean_metrics(metrics_from_ranks(torch.from_numpy(ranks), ks)), ranks
 
 
 def activity_groups(data: ProcessedData, cases: EvalCases, bins: Sequence[int] = ACTIVITY_BINS) -> pd.Series:

@@ -12,7 +12,10 @@ from rec_utils.preprocessing import EvalCases
 
 
 class Scorer(Protocol):
-    """What the evaluation needs from a model: a score for every item id (column 0 = padding)."""
+    """What the evaluation needs from a model: its number of items and a score for every item id
+    (column 0 = padding)."""
+
+    n_items: int
 
     def score_all(self, users: torch.Tensor, inputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Scores ``[batch, n_items + 1]`` for the cases' users and right-padded input sequences."""
@@ -36,9 +39,18 @@ def mask_seen_items(scores: torch.Tensor, cases: EvalCases, start: int, stop: in
     scores[rows, cols] = float("-inf")
 
 
+MAX_SCORES = 2 ** 26  # score-matrix entries per evaluation batch (256 MiB of float32)
+
+
 def rank_cases(model: Scorer, cases: EvalCases, mask_seen: bool, batch_size: int = 1024,
-               device: torch.device | str = "cpu") -> np.ndarray:
-    """Pessimistic 1-based rank of every case's target among all items (padding never ranked)."""
+               device: torch.device | str = "cpu", max_scores: int = MAX_SCORES) -> np.ndarray:
+    """Pessimistic 1-based rank of every case's target among all items (padding never ranked).
+
+    A batch holds at most ``batch_size`` cases and at most ``max_scores`` scores, so memory stays bounded
+    whatever the catalogue size (at a million items, 64 cases per batch)."""
+    if batch_size < 1 or max_scores < 1:
+        raise ValueError(f"batch_size and max_scores must be >= 1, got {batch_size} and {max_scores}")
+    batch_size = max(1, min(batch_size, max_scores // (model.n_items + 1)))
     was_training = getattr(model, "training", False)
     if hasattr(model, "eval"):
         model.eval()

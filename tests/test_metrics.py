@@ -77,6 +77,7 @@ class FixedScores:
 
     def __init__(self, scores):
         self.scores = torch.tensor(scores, dtype=torch.float32)
+        self.n_items = len(scores) - 1
 
     def score_all(self, users, inputs, lengths):
         return self.scores.expand(len(users), -1)
@@ -111,3 +112,30 @@ def test_evaluate_batches_give_the_same_result():
     small = evaluate(FixedScores(scores), cases, mask_seen=True, batch_size=5)
     assert one.ranks.tolist() == small.ranks.tolist()
     assert one.metrics == small.metrics
+
+
+class RecordingScores(FixedScores):
+    """FixedScores that records how many cases each batch held."""
+
+    def __init__(self, scores):
+        super().__init__(scores)
+        self.batches = []
+
+    def score_all(self, users, inputs, lengths):
+        self.batches.append(len(users))
+        return super().score_all(users, inputs, lengths)
+
+
+def test_a_batch_never_holds_more_scores_than_allowed():
+    rng = np.random.default_rng(1)
+    scores = rng.random(101).tolist()   # 100 items + padding: 101 scores per case
+    cases = _cases(rng.integers(1, 101, 37).tolist(), [[] for _ in range(37)])
+    bounded = RecordingScores(scores)
+    ranks = rank_cases(bounded, cases, mask_seen=False, batch_size=1024, max_scores=505)
+    assert bounded.batches == [5] * 7 + [2]            # 505 // 101 = 5 cases per batch
+    assert ranks.tolist() == rank_cases(FixedScores(scores), cases, mask_seen=False).tolist()
+    tiny = RecordingScores(scores)
+    rank_cases(tiny, cases, mask_seen=False, max_scores=10)   # fewer than one row: one case at a time
+    assert tiny.batches == [1] * 37
+    with pytest.raises(ValueError, match="max_scores"):
+        rank_cases(tiny, cases, mask_seen=False, max_scores=0)

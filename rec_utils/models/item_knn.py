@@ -24,6 +24,7 @@ class ItemKNN:
     def __init__(self, history: torch.Tensor, similarity: torch.Tensor):
         self.history = history            # [n_users + 1, n_items + 1] binary, training events only
         self.similarity = similarity      # [n_items + 1, n_items + 1]; column j holds item j's neighbours
+        self.n_items = history.shape[1] - 1
 
     @classmethod
     def fit(cls, data: ProcessedData, k: int = 100, shrink: float = 0.0) -> "ItemKNN":

@@ -14,6 +14,7 @@ class Popularity:
 
     def __init__(self, item_counts: np.ndarray):
         self.scores = torch.as_tensor(item_counts, dtype=torch.float32)
+        self.n_items = len(item_counts) - 1
 
     @classmethod
     def fit(cls, data: ProcessedData) -> "Popularity":
