@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from rec_utils.models.components import check_loss, last_step, next_item_loss
+from rec_utils.models.components import check_loss, next_item_loss
 from rec_utils.preprocessing import ProcessedData
 
 
@@ -39,21 +39,29 @@ class NARM(nn.Module):
     def from_data(cls, data: ProcessedData, **hyperparameters) -> "NARM":
         return cls(data.n_items, **hyperparameters)
 
-    def sequence_output(self, inputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """``[B, L, emb_dim]``: position ``t`` attends over real steps ``0..t`` only."""
+    def outputs_at(self, inputs: torch.Tensor, lengths: torch.Tensor, rows: torch.Tensor, steps: torch.Tensor
+                   ) -> torch.Tensor:
+        """``[P, emb_dim]``: the output at step ``steps[p]`` of sequence ``rows[p]``, attending over its real
+        steps ``0..t`` only. Attention is computed for these steps alone (``P x L`` energies instead of
+        ``B x L x L``), so scoring the last step or training on sparse targets costs ``L`` times less."""
         hidden, _ = self.gru(self.embedding_dropout(self.item_embedding(inputs)))
-        keys = self.a1(hidden)                                   # [B, L, H], one per attended step j
-        queries = self.a2(hidden)                                # [B, L, H], one per step t
-        energy = self.v(torch.sigmoid(keys.unsqueeze(1) + queries.unsqueeze(2))).squeeze(-1)  # [B, t, j]
-        steps = torch.arange(inputs.shape[1], device=inputs.device)
-        allowed = (steps[None, :] <= steps[:, None]).unsqueeze(0) & (steps < lengths.unsqueeze(1)).unsqueeze(1)
-        local = (energy * allowed).bmm(hidden)                   # NARM's weights are not normalised
-        context = self.context_dropout(torch.cat([hidden, local], dim=-1))
-        return self.decoder(context)
+        if self.training:  # drawn over every step, as a dropout on all steps' contexts would: same random stream
+            noise = self.context_dropout(hidden.new_ones(*hidden.shape[:2], 2 * hidden.shape[2]))[rows, steps]
+        keys = self.a1(hidden)[rows]                                          # [P, L, H]
+        current = hidden[rows, steps]                                         # [P, H]
+        energy = self.v(torch.sigmoid(keys + self.a2(current).unsqueeze(1))).squeeze(-1)   # [P, L]
+        positions = torch.arange(inputs.shape[1], device=inputs.device)
+        allowed = (positions[None, :] <= steps[:, None]) & (positions[None, :] < lengths[rows, None])
+        local = (energy * allowed).unsqueeze(1).bmm(hidden[rows]).squeeze(1)   # NARM's weights are not normalised
+        context = torch.cat([current, local], dim=-1)
+        return self.decoder(context * noise if self.training else context)
 
     def loss(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> torch.Tensor:
-        return next_item_loss(self.sequence_output(batch["inputs"], batch["lengths"]), batch["targets"],
-                              self.item_embedding.weight, self.loss_type, generator)
+        rows, steps = (batch["targets"] > 0).nonzero(as_tuple=True)
+        return next_item_loss(self.outputs_at(batch["inputs"], batch["lengths"], rows, steps),
+                              batch["targets"][rows, steps], self.item_embedding.weight, self.loss_type, generator)
 
     def score_all(self, users: torch.Tensor, inputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        return last_step(self.sequence_output(inputs, lengths), lengths) @ self.item_embedding.weight.T
+        rows = torch.arange(len(inputs), device=inputs.device)
+        output = self.outputs_at(inputs, lengths, rows, (lengths - 1).clamp(min=0))
+        return (output * (lengths > 0).unsqueeze(1).to(output.dtype)) @ self.item_embedding.weight.T
