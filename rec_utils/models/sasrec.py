@@ -1,8 +1,8 @@
 """SASRec (Kang & McAuley, ICDM 2018): causal self-attention over the item sequence.
 
 Item embedding (scaled by ``sqrt(d)``) plus a learned position embedding -> dropout -> ``blocks``
-pre-norm Transformer blocks (causal multi-head attention, point-wise feed-forward of width ``d``,
-residuals, dropout) -> layer norm. The output at step ``t`` scores item ``i`` by the inner product
+pre-norm Transformer blocks (causal multi-head attention, point-wise feed-forward of width ``d`` as in
+the paper, or ``ffn_dim``; residuals, dropout) -> layer norm. The output at step ``t`` scores item ``i`` by the inner product
 with ``i``'s (shared) embedding. Trained at every step of each chunk, with the paper's binary
 cross-entropy and one sampled negative per step (``loss="bce"``), BPR with one negative
 (``"bpr"``), or full-softmax cross-entropy over all items (``"ce"``; Klenitskiy & Vasilev, RecSys
@@ -28,14 +28,14 @@ class SASRec(nn.Module):
     examples = "chunks"
 
     def __init__(self, n_items: int, max_len: int = 50, dim: int = 64, blocks: int = 2, heads: int = 1,
-                 dropout: float = 0.2, loss: str = "bce", stride: int | None = None):
+                 dropout: float = 0.2, loss: str = "bce", stride: int | None = None, ffn_dim: int | None = None):
         super().__init__()
         self.n_items, self.max_len, self.loss_type = n_items, max_len, check_loss(loss)
         self.stride = max_len if stride is None else stride  # training windows' spacing (rec_utils.examples)
         self.item_embedding = nn.Embedding(n_items + 1, dim, padding_idx=0)
         self.position_embedding = nn.Embedding(max_len, dim)
         self.dropout = nn.Dropout(dropout)
-        layer = nn.TransformerEncoderLayer(dim, heads, dim_feedforward=dim, dropout=dropout, activation="relu",
+        layer = nn.TransformerEncoderLayer(dim, heads, dim_feedforward=ffn_dim or dim, dropout=dropout, activation="relu",
                                            batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, blocks, enable_nested_tensor=False)
         self.final_norm = nn.LayerNorm(dim)
