@@ -150,14 +150,15 @@ def our_child(model: str, epochs: int, threads: int) -> dict:
                          "settings": spec.hyperparameters}}
 
 
-def run_child(python: Path, *arguments: str) -> dict:
-    """This script's child mode under ``python``, tcmalloc preloaded when present; its last JSON line."""
+def run_child(python: Path, workdir: str, *arguments: str) -> dict:
+    """This script's child mode under ``python`` in ``workdir`` (RecBole writes its logs into the working
+    folder), tcmalloc preloaded when present; its last JSON line."""
     env = dict(os.environ)
     if TCMALLOC.exists():
         env["LD_PRELOAD"] = str(TCMALLOC)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     child = subprocess.run([str(python), __file__, "--child", *arguments], capture_output=True, text=True, env=env,
-                           cwd=ROOT)
+                           cwd=workdir)
     if child.returncode != 0:
         raise RuntimeError(f"{python} {' '.join(arguments)} failed:\n{child.stderr[-4000:]}")
     return json.loads(child.stdout.strip().splitlines()[-1])
@@ -199,9 +200,9 @@ def main() -> None:
         write_atomic_inter(Path(folder))
         for model in args.models:
             print(f"{model}: RecBole ...", flush=True)
-            recbole = run_child(args.recbole_python, "recbole", model, str(args.epochs), str(args.threads), folder)
+            recbole = run_child(args.recbole_python, folder, "recbole", model, str(args.epochs), str(args.threads), folder)
             print(f"  {median(recbole['seconds_per_epoch']):.1f} s/epoch; ours ...", flush=True)
-            ours = run_child(Path(sys.executable), "ours", model, str(args.epochs), str(args.threads))
+            ours = run_child(Path(sys.executable), folder, "ours", model, str(args.epochs), str(args.threads))
             if ours["examples"] != recbole["examples"] or ours["items"] != recbole["items"]:
                 raise RuntimeError(f"{model}: different data: ours {ours['examples']} examples over {ours['items']} "
                                    f"items, RecBole {recbole['examples']} over {recbole['items']}")
