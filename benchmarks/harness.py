@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import resource
 import subprocess
 import sys
 import tempfile
@@ -43,11 +42,6 @@ RESULTS = HERE / "results"
 CATALOGUES = (1_682, 10_000, 100_000, 1_000_000)
 EVAL_CASES = 2_048
 TRAIN_DATASETS = ("ml-100k", "lastfm-2k")
-
-
-def peak_rss_mib() -> float:
-    """This process's peak resident memory so far."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # --------------------------------------------------------------------------- the machine's ceiling
@@ -189,6 +183,7 @@ def _training_row(dataset: str, label: str, examples: str, n: int, batch_size: i
 def evaluation_child(n_items: int, repeats: int) -> dict:
     """Full ranking of ``EVAL_CASES`` cases by the paper's model (random weights) over ``n_items`` items."""
     from rec_utils.evaluation import rank_cases
+    from rec_utils.results import peak_memory_mib
     from rec_utils.models import LSTMAttentionBPR
     from rec_utils.preprocessing import EvalCases
 
@@ -207,7 +202,7 @@ def evaluation_child(n_items: int, repeats: int) -> dict:
                       seen_indptr=np.arange(0, EVAL_CASES * seen_per_case + 1, seen_per_case),
                       seen_items=seen.reshape(-1))
     cases.inputs[cases.inputs == 0] = 1
-    before = peak_rss_mib()
+    before = peak_memory_mib()
     rank_cases(model, cases, mask_seen=True)   # warm-up
     seconds = []
     for _ in range(repeats):
@@ -215,7 +210,7 @@ def evaluation_child(n_items: int, repeats: int) -> dict:
         rank_cases(model, cases, mask_seen=True)
         seconds.append(time.perf_counter() - start)
     return {"n_items": n_items, "cases": EVAL_CASES, "seconds_per_repeat": seconds,
-            "cases_per_second": EVAL_CASES / median(seconds), "peak_rss_mib": peak_rss_mib(),
+            "cases_per_second": EVAL_CASES / median(seconds), "peak_rss_mib": peak_memory_mib(),
             "peak_rss_mib_before_ranking": before}
 
 
@@ -224,6 +219,7 @@ def loading_child(dataset: str) -> dict:
     """Seconds and peak memory of loading ``dataset`` from its official files and preprocessing it."""
     from rec_utils.datasets import load_dataset
     from rec_utils.preprocessing import preprocess
+    from rec_utils.results import peak_memory_mib
 
     start = time.perf_counter()
     raw = load_dataset(dataset)
@@ -231,7 +227,7 @@ def loading_child(dataset: str) -> dict:
     start = time.perf_counter()
     data = preprocess(raw)
     return {"dataset": dataset, "load_seconds": loaded, "preprocess_seconds": time.perf_counter() - start,
-            "peak_rss_mib": peak_rss_mib(), "events": int(len(data.sequences)), "users": data.n_users,
+            "peak_rss_mib": peak_memory_mib(), "events": int(len(data.sequences)), "users": data.n_users,
             "items": data.n_items}
 
 

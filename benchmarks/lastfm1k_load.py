@@ -5,7 +5,7 @@
 
 Writes ``userid-profile.tsv`` and ``userid-timestamp-artid-artname-traid-traname.tsv`` into FOLDER (the
 same seed gives the same bytes), then loads and preprocesses them in a fresh Python process per repeat, so
-that its peak resident memory (``ru_maxrss``) counts the loader and preprocessing only. Prints the median
+that its peak resident memory (``VmHWM``) counts the loader and preprocessing only. Prints the median
 seconds and the largest peak over the repeats, and writes them with the machine's description to
 ``benchmarks/results/lastfm1k_load.json``.
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -99,9 +98,7 @@ def measure(folder: Path, track_key: str) -> dict:
     """Load and preprocess ``folder``; seconds and peak resident memory (MiB) after each step."""
     from rec_utils.datasets import load_dataset
     from rec_utils.preprocessing import preprocess
-
-    def peak_mib() -> float:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from rec_utils.results import peak_memory_mib as peak_mib
 
     result = {"after imports": (0.0, peak_mib())}
     start = time.perf_counter()

@@ -103,6 +103,20 @@ def machine_description() -> dict[str, Any]:
             "platform": platform.platform(), "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
 
 
+def peak_memory_mib() -> float:
+    """This process's peak resident memory in MiB: ``VmHWM`` from ``/proc/self/status`` (its own, reset at exec),
+    else ``ru_maxrss``, which on Linux also carries the memory a parent held when it forked this process."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def provenance(parameters: dict[str, Any], checksums: dict[str, str], wall_seconds: float) -> dict[str, Any]:
     """Everything needed to tell where a number came from."""
     return {
