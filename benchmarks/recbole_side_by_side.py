@@ -68,7 +68,6 @@ def recbole_child(model: str, data_path: str, epochs: int, threads: int) -> dict
     from recbole.data import create_dataset, data_preparation
     from recbole.utils import get_model, get_trainer, init_seed
 
-    torch.autograd.set_detect_anomaly(False)   # recbole's sine.py switches it on at import
     torch.set_num_threads(threads)
     with tempfile.TemporaryDirectory() as saved:
         config = Config(model=RECBOLE_MODELS[model], dataset="ml-100k",
@@ -81,12 +80,16 @@ def recbole_child(model: str, data_path: str, epochs: int, threads: int) -> dict
         init_seed(config["seed"], config["reproducibility"])
         net = get_model(config["model"])(config, train_data._dataset).to(config["device"])
         trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, net)
+        # recbole's sine.py switches anomaly detection on when its model package is imported, which Config and
+        # get_model do: switched off here, after every import, as RecBole's reference runs did
+        torch.autograd.set_detect_anomaly(False)
         seconds = []
         for epoch in range(epochs):
             start = time.perf_counter()
             trainer._train_epoch(train_data, epoch, show_progress=False)
             seconds.append(time.perf_counter() - start)
     return {"seconds_per_epoch": seconds, "examples": len(train_data.dataset), "threads": torch.get_num_threads(),
+            "anomaly_detection": torch.is_anomaly_enabled(), "ld_preload": os.environ.get("LD_PRELOAD", ""),
             "settings": {k: config[k] for k in RECBOLE_KEYS[model]}, "items": dataset.item_num - 1}
 
 
