@@ -42,19 +42,17 @@ class NARM(nn.Module):
     def outputs_at(self, inputs: torch.Tensor, lengths: torch.Tensor, rows: torch.Tensor, steps: torch.Tensor
                    ) -> torch.Tensor:
         """``[P, emb_dim]``: the output at step ``steps[p]`` of sequence ``rows[p]``, attending over its real
-        steps ``0..t`` only. Attention is computed for these steps alone (``P x L`` energies instead of
-        ``B x L x L``), so scoring the last step or training on sparse targets costs ``L`` times less."""
+        steps ``0..t`` only. Attention and the context dropout are computed for these steps alone (``P x L``
+        energies instead of ``B x L x L``), so scoring the last step or training on sparse targets costs ``L``
+        times less."""
         hidden, _ = self.gru(self.embedding_dropout(self.item_embedding(inputs)))
-        if self.training:  # drawn over every step, as a dropout on all steps' contexts would: same random stream
-            noise = self.context_dropout(hidden.new_ones(*hidden.shape[:2], 2 * hidden.shape[2]))[rows, steps]
         keys = self.a1(hidden)[rows]                                          # [P, L, H]
         current = hidden[rows, steps]                                         # [P, H]
         energy = self.v(torch.sigmoid(keys + self.a2(current).unsqueeze(1))).squeeze(-1)   # [P, L]
         positions = torch.arange(inputs.shape[1], device=inputs.device)
         allowed = (positions[None, :] <= steps[:, None]) & (positions[None, :] < lengths[rows, None])
         local = (energy * allowed).unsqueeze(1).bmm(hidden[rows]).squeeze(1)   # NARM's weights are not normalised
-        context = torch.cat([current, local], dim=-1)
-        return self.decoder(context * noise if self.training else context)
+        return self.decoder(self.context_dropout(torch.cat([current, local], dim=-1)))
 
     def loss(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> torch.Tensor:
         rows, steps = (batch["targets"] > 0).nonzero(as_tuple=True)
