@@ -9,9 +9,9 @@ ran about 2x slower). Same data: the real ml-100k, leave-one-out by time, and Re
 examples, every prefix of a user's training sequence (up to 50 items) predicting its next item: 97,171
 per epoch, in batches of 256, Adam 1e-3, no weight decay, no gradient clipping, full-softmax
 cross-entropy. Same hyper-parameters: RecBole's defaults for each model, which ours is built with
-(``OUR_SETTINGS``; SASRec differs in what no setting changes: ours is pre-norm with ReLU, RecBole's
-post-norm with GELU). Each side trains ``--epochs`` epochs (training only, no evaluation); the median
-epoch is reported, and the ratio ours / RecBole.
+(``OUR_SETTINGS``), and the same SASRec block layout as RecBole's (post-norm, GELU, no dropout inside the
+feed-forward; ours defaults to the original's pre-norm, ReLU and inner dropout). Each side trains
+``--epochs`` epochs (training only, no evaluation); the median epoch is reported, and the ratio ours / RecBole.
 
 A second column gives our epoch as the notebooks train it (notebook 06's settings: every position of
 each chunk is a target, so one epoch still covers the same 97,171 targets, in far fewer sequences).
@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +39,8 @@ OUR_SETTINGS = {
     "GRU4Rec": {"emb_dim": 64, "hidden_dim": 128, "layers": 1, "dropout": 0.3, "loss": "ce", "max_len": 50},
     "NARM": {"emb_dim": 64, "hidden_dim": 128, "embedding_dropout": 0.25, "context_dropout": 0.5, "loss": "ce",
              "max_len": 50},
-    "SASRec": {"dim": 64, "blocks": 2, "heads": 2, "ffn_dim": 256, "dropout": 0.5, "loss": "ce", "max_len": 50},
+    "SASRec": {"dim": 64, "blocks": 2, "heads": 2, "ffn_dim": 256, "dropout": 0.5, "loss": "ce", "max_len": 50,
+               "norm_first": False, "activation": "gelu", "inner_dropout": 0.0},
 }
 RECBOLE_KEYS = {"GRU4Rec": ("embedding_size", "hidden_size", "num_layers", "dropout_prob", "loss_type"),
                 "NARM": ("embedding_size", "hidden_size", "n_layers", "dropout_probs", "loss_type"),
@@ -160,11 +160,9 @@ def run_child(python: Path, workdir: str, *arguments: str) -> dict:
     if TCMALLOC.exists():
         env["LD_PRELOAD"] = str(TCMALLOC)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    child = subprocess.run([str(python), __file__, "--child", *arguments], capture_output=True, text=True, env=env,
-                           cwd=workdir)
-    if child.returncode != 0:
-        raise RuntimeError(f"{python} {' '.join(arguments)} failed:\n{child.stderr[-4000:]}")
-    return json.loads(child.stdout.strip().splitlines()[-1])
+    from rec_utils.results import json_from_child
+
+    return json_from_child([str(python), __file__, "--child", *arguments], env=env, cwd=workdir)
 
 
 def markdown(report: dict) -> str:

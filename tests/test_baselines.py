@@ -10,7 +10,7 @@ import torch
 from rec_utils.baselines import SPECS, configure, fit_once, spec_by_label
 from rec_utils.evaluation import evaluate
 from rec_utils.examples import build_examples, training_chunks, training_interactions
-from rec_utils.models import MODELS, ItemKNN, LightGCN, Popularity
+from rec_utils.models import MODELS, ItemKNN, LightGCN, Popularity, SASRec
 from rec_utils.models.components import sample_unseen_items, training_history
 from rec_utils.preprocessing import PreprocessParams, load_processed
 from rec_utils.recbole_reference import compare_split, load_reference_table
@@ -119,6 +119,25 @@ def test_sequence_models_ignore_padding(label, ml100k, ml100k_long):
         narrow = model.score_all(users, last5, short)
         wide = model.score_all(users, padded, short)
     torch.testing.assert_close(narrow, wide, rtol=1e-5, atol=1e-5)
+
+
+def test_sasrec_builds_recboles_block_layout_on_request(ml100k_long):
+    original = SASRec(ml100k_long.n_items, heads=2, ffn_dim=256, dropout=0.5).encoder.layers[0]
+    assert original.norm_first and original.activation is torch.nn.functional.relu and original.dropout.p == 0.5
+    torch.manual_seed(0)
+    model = SASRec(ml100k_long.n_items, heads=2, ffn_dim=256, dropout=0.5, norm_first=False, activation="gelu",
+                   inner_dropout=0.0).eval()
+    block = model.encoder.layers[1]
+    assert not block.norm_first and block.activation is torch.nn.functional.gelu
+    assert block.dropout.p == 0.0 and block.dropout1.p == block.dropout2.p == 0.5  # only the inner one is off
+    cases = ml100k_long.test
+    inputs, lengths = torch.from_numpy(cases.inputs[:16]), torch.from_numpy(cases.lengths[:16])
+    with torch.no_grad():  # post-norm too: a real step never reads the padding after it
+        torch.testing.assert_close(model.score_all(None, inputs[:, :10], torch.full_like(lengths, 10)),
+                                   model.score_all(None, torch.nn.functional.pad(inputs[:, :10], (0, 40)),
+                                                   torch.full_like(lengths, 10)), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="activation must be 'relu' or 'gelu', got 'tanh'"):
+        SASRec(ml100k_long.n_items, activation="tanh")
 
 
 def test_learned_models_beat_popularity_after_brief_training(ml100k, ml100k_long):
