@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rec_utils.evaluation import rank_cases
+from rec_utils.evaluation import rank_cases, reads_user_features
 from rec_utils.metrics import DEFAULT_KS, mean_metrics, metrics_from_ranks
 from rec_utils.preprocessing import EvalCases, ProcessedData
 
@@ -51,7 +51,7 @@ class _AsUnknownUsers:
     def __init__(self, model, user_features: np.ndarray):
         self.model, self.user_features = model, torch.from_numpy(user_features)
         self.n_items = model.n_items
-        self.takes_features = "features" in model.score_all.__code__.co_varnames
+        self.takes_features = reads_user_features(model)
 
     def score_all(self, users: torch.Tensor, inputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         anonymous = torch.zeros_like(users)

@@ -1,6 +1,7 @@
 """Full-ranking evaluation over every item, the same for every model (the README's evaluation protocol)."""
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
@@ -20,6 +21,12 @@ class Scorer(Protocol):
     def score_all(self, users: torch.Tensor, inputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Scores ``[batch, n_items + 1]`` for the cases' users and right-padded input sequences."""
         ...
+
+
+def reads_user_features(model: Scorer) -> bool:
+    """True when the model's ``score_all`` takes demographic ``features`` (the paper's model): a newcomer or an
+    anonymous history can then be scored from them."""
+    return "features" in inspect.signature(model.score_all).parameters
 
 
 @dataclass

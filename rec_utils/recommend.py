@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 
 from rec_utils.datasets import MASK_SEEN_DEFAULT
+from rec_utils.evaluation import reads_user_features
 from rec_utils.preprocessing import ProcessedData
 
 
@@ -130,7 +131,7 @@ def recommend_for_newcomer(model: Any, data: ProcessedData, demographics: Mappin
     """Top-``k`` for a user with no history, from demographics alone (models with a demographic input;
     others give their empty-history ranking, or an error when that ranks nothing)."""
     features = encode_demographics(data, demographics)
-    takes_features = "features" in model.score_all.__code__.co_varnames
+    takes_features = reads_user_features(model)
     table, _ = _top_k(model, data, 0, np.zeros(0, dtype=np.int64), k, False, features if takes_features else None)
     note = f"newcomer {dict(demographics)}" + ("" if takes_features else f": {model.name} has no demographic input")
     return Recommendations(table, note=note)

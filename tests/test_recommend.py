@@ -9,6 +9,7 @@ import torch
 
 from rec_utils.baselines import spec_by_label
 from rec_utils.checkpoints import load_model, read_bundle, save_model
+from rec_utils.evaluation import reads_user_features
 from rec_utils.models import MODELS, LSTMAttentionBPR, Popularity
 from rec_utils.preprocessing import PreprocessParams, load_processed
 from rec_utils.recommend import (encode_demographics, recommend_for_history, recommend_for_newcomer,
@@ -80,6 +81,7 @@ def test_a_newcomer_is_served_from_demographics(trained, ml100k):
     young = recommend_for_newcomer(trained, ml100k, {"gender": "F", "age": 19, "occupation": "student"}).table
     retired = recommend_for_newcomer(trained, ml100k, {"gender": "M", "age": 70, "occupation": "retired"}).table
     assert np.isfinite(young["score"]).all() and young["item"].tolist() != retired["item"].tolist()
+    assert reads_user_features(trained)
     with pytest.raises(ValueError, match="occupation 'astronaut' is not one of"):
         encode_demographics(ml100k, {"occupation": "astronaut"})
 
@@ -92,6 +94,7 @@ def test_every_model_recommends_for_a_user(label, ml100k, ml100k_raw):
     cls = MODELS[spec.model]
     model = cls.fit(data, **spec.hyperparameters) if not spec.trained else cls.from_data(data, **spec.hyperparameters)
     recs = recommend_for_user(model, data, 13, k=5)
+    assert not reads_user_features(model)  # only the paper's model has demographic inputs
     assert len(recs.table) == 5 and recs.table["rank"].tolist() == [1, 2, 3, 4, 5]
     if label in ("Popularity", "ItemKNN") or spec.kind == "sequential":
         assert len(recommend_for_history(model, data, [50, 181], k=5).table) == 5
