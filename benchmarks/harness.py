@@ -233,10 +233,9 @@ def loading_child(dataset: str) -> dict:
 
 def in_fresh_process(*arguments: str) -> dict:
     """Run this script's child mode with ``arguments`` and return the JSON it prints last."""
-    child = subprocess.run([sys.executable, __file__, "--child", *arguments], capture_output=True, text=True)
-    if child.returncode != 0:
-        raise RuntimeError(f"child {arguments} failed:\n{child.stderr[-3000:]}")
-    return json.loads(child.stdout.strip().splitlines()[-1])
+    from rec_utils.results import json_from_child
+
+    return json_from_child([sys.executable, __file__, "--child", *arguments])
 
 
 def lastfm1k_full(repeats: int) -> dict:

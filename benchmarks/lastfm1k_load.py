@@ -6,8 +6,8 @@
 Writes ``userid-profile.tsv`` and ``userid-timestamp-artid-artname-traid-traname.tsv`` into FOLDER (the
 same seed gives the same bytes), then loads and preprocesses them in a fresh Python process per repeat, so
 that its peak resident memory (``VmHWM``) counts the loader and preprocessing only. Prints the median
-seconds and the largest peak over the repeats, and writes them with the machine's description to
-``benchmarks/results/lastfm1k_load.json``.
+seconds and the largest peak over the repeats; at the full size, also writes them with the machine's
+description to ``benchmarks/results/lastfm1k_load.json`` (a smaller run never replaces that record).
 
 The log imitates the real one: 992 users with heavy-tailed history lengths, each listed newest first;
 about 960,000 tracks per 19 million rows with skewed popularity; 36-character MBIDs, missing for about
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -132,11 +131,12 @@ def main() -> None:
         start = time.perf_counter()
         generate(args.folder, args.rows, args.users, args.seed)
         generated = time.perf_counter() - start
+    from rec_utils.results import json_from_child
+
     runs = []
     for _ in range(args.repeats):
-        child = subprocess.run([sys.executable, __file__, str(args.folder), "--track-key", args.track_key,
-                                "--measure-only"], check=True, capture_output=True, text=True)
-        runs.append(json.loads(child.stdout.strip().splitlines()[-1]))
+        runs.append(json_from_child([sys.executable, __file__, str(args.folder), "--track-key", args.track_key,
+                                     "--measure-only"]))
     steps = {step: (float(np.median([r["steps"][step][0] for r in runs])), max(r["steps"][step][1] for r in runs))
              for step in runs[0]["steps"]}
     size = (args.folder / LOG).stat().st_size
@@ -146,6 +146,9 @@ def main() -> None:
         print(f"{step:<15}{seconds:>10.2f}{peak:>17,.0f}")
     for key, value in runs[0]["counts"].items():
         print(f"{key:<32}{value:>12,}")
+    if args.rows != FULL_ROWS:  # the record is of the real size only; a smaller try must not replace it
+        print(f"not recorded: {args.rows:,} rows is not the full size ({FULL_ROWS:,})")
+        return
     from rec_utils.results import git_state, machine_description, package_versions, write_json
     write_json(Path(__file__).parent / "results" / "lastfm1k_load.json",
                {"rows": args.rows, "log_mib": size / 2**20, "track_key": args.track_key, "repeats": args.repeats,

@@ -117,6 +117,15 @@ def peak_memory_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def json_from_child(command: list[str], **run_options: Any) -> dict[str, Any]:
+    """Run ``command`` (a fresh process: a benchmark's child mode) and return the JSON object it prints on its
+    last line of output; a failure raises with the end of the child's error output."""
+    child = subprocess.run(command, capture_output=True, text=True, **run_options)
+    if child.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{child.stderr[-4000:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
 def provenance(parameters: dict[str, Any], checksums: dict[str, str], wall_seconds: float) -> dict[str, Any]:
     """Everything needed to tell where a number came from."""
     return {
