@@ -20,7 +20,7 @@ run: $(STAMP)
 
 ## The whole test suite: unit tests, notebooks under papermill, nbval on the committed reports
 test: $(STAMP)
-	$(BIN)/python -m pytest tests $(wildcard reports/ml-100k/01_dataset_exploration.ipynb reports/ml-100k/02_preprocessing.ipynb) --nbval-lax -p no:cacheprovider
+	$(BIN)/python -m pytest -n auto --dist loadfile tests $(wildcard reports/ml-100k/01_dataset_exploration.ipynb reports/ml-100k/02_preprocessing.ipynb) --nbval-lax -p no:cacheprovider
 
 ## Speed and memory on this machine (benchmarks/results/harness.md; --quick for a shorter run)
 benchmark: $(STAMP)
