@@ -46,12 +46,16 @@ class NARM(nn.Module):
         energies instead of ``B x L x L``), so scoring the last step or training on sparse targets costs ``L``
         times less."""
         hidden, _ = self.gru(self.embedding_dropout(self.item_embedding(inputs)))
-        keys = self.a1(hidden)[rows]                                          # [P, L, H]
+        keys = self.a1(hidden)
+        if not (len(rows) == len(inputs) and bool((rows == torch.arange(len(inputs), device=rows.device)).all())):
+            keys, hidden_rows = keys[rows], hidden[rows]                      # [P, L, H]
+        else:  # one output per sequence, in order (scoring; one target each): the gather would be a copy
+            hidden_rows = hidden
         current = hidden[rows, steps]                                         # [P, H]
         energy = self.v(torch.sigmoid(keys + self.a2(current).unsqueeze(1))).squeeze(-1)   # [P, L]
         positions = torch.arange(inputs.shape[1], device=inputs.device)
         allowed = (positions[None, :] <= steps[:, None]) & (positions[None, :] < lengths[rows, None])
-        local = (energy * allowed).unsqueeze(1).bmm(hidden[rows]).squeeze(1)   # NARM's weights are not normalised
+        local = (energy * allowed).unsqueeze(1).bmm(hidden_rows).squeeze(1)   # NARM's weights are not normalised
         return self.decoder(self.context_dropout(torch.cat([current, local], dim=-1)))
 
     def loss(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> torch.Tensor:
