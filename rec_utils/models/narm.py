@@ -46,11 +46,10 @@ class NARM(nn.Module):
         energies instead of ``B x L x L``), so scoring the last step or training on sparse targets costs ``L``
         times less."""
         hidden, _ = self.gru(self.embedding_dropout(self.item_embedding(inputs)))
-        keys = self.a1(hidden)
-        if not (len(rows) == len(inputs) and bool((rows == torch.arange(len(inputs), device=rows.device)).all())):
+        keys, hidden_rows = self.a1(hidden), hidden
+        each_row_once = len(rows) == len(inputs) and bool((rows == torch.arange(len(inputs), device=rows.device)).all())
+        if not each_row_once:  # with one output per sequence, in order (scoring), the gather would only copy
             keys, hidden_rows = keys[rows], hidden[rows]                      # [P, L, H]
-        else:  # one output per sequence, in order (scoring; one target each): the gather would be a copy
-            hidden_rows = hidden
         current = hidden[rows, steps]                                         # [P, H]
         energy = self.v(torch.sigmoid(keys + self.a2(current).unsqueeze(1))).squeeze(-1)   # [P, L]
         positions = torch.arange(inputs.shape[1], device=inputs.device)
